@@ -48,6 +48,13 @@ const char          *botomfa_sigv4_request_get_header              (BotomfaSigv4
 char                *botomfa_sigv4_presign_query                   (BotomfaSigv4Request       *self,
                                                                     const BotomfaSigv4Params  *params,
                                                                     guint                      expires_seconds);
+/* The intermediate steps of botomfa_sigv4_presign_query(), for tests */
+char                *botomfa_sigv4_presign_canonical_request       (BotomfaSigv4Request       *self,
+                                                                    const BotomfaSigv4Params  *params,
+                                                                    guint                      expires_seconds);
+char                *botomfa_sigv4_presign_string_to_sign          (BotomfaSigv4Request       *self,
+                                                                    const BotomfaSigv4Params  *params,
+                                                                    guint                      expires_seconds);
 
 void                 botomfa_sigv4_hex_sha256                      (const void                *data,
                                                                     gsize                      length,
