@@ -157,12 +157,15 @@ class CliTest(unittest.TestCase):
         self.assertTrue(creds['aws_access_key_id'].startswith('ASIA'))
         self.assertTrue(creds['x_security_token_expires'].endswith('Z'))
         actions = self.server.requests()
+        # the sample's [Credentials] records no expiry: checked first, and
+        # AWS does not know its documentation example key
         self.assertEqual([(a['action'], a['status']) for a in actions],
-                         [('GetSessionToken', 200), ('GetCallerIdentity', 200)])
-        self.assertTrue(all(a['signature_ok'] for a in actions))
+                         [('GetCallerIdentity', 403), ('GetSessionToken', 200),
+                          ('GetCallerIdentity', 200)])
+        self.assertTrue(all(a['signature_ok'] for a in actions[1:]))
         # the original's default lifetime
-        self.assertEqual(actions[0]['params']['DurationSeconds'], '900')
-        self.assertEqual(actions[0]['params']['SerialNumber'], MFA_SERIAL)
+        self.assertEqual(actions[1]['params']['DurationSeconds'], '900')
+        self.assertEqual(actions[1]['params']['SerialNumber'], MFA_SERIAL)
 
     def test_wrong_code_leaves_file_identical(self):
         self.store_key()
@@ -343,6 +346,15 @@ class CliTest(unittest.TestCase):
         self.assertIn('long-term keys', r.stderr)
         self.assertEqual(Path(self.aws).read_bytes(), before)
         self.assertEqual(Path(self.boto).read_bytes(), boto_before)
+
+    def test_boto_credentials_with_long_term_keys_are_kept(self):
+        self.store_key()
+        before = self.install_boto('[Credentials]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'
+                                   'aws_secret_access_key = only-copy\n')
+        r = self.run_cli(stdin='123456\n')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('[Credentials] in %s holds long-term keys' % self.boto, r.stderr)
+        self.assertEqual(Path(self.boto).read_bytes(), before)
 
     def test_import_long_term(self):
         text = ('# mine\n[long-term]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n'

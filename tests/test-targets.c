@@ -191,7 +191,7 @@ test_refuse_long_term_profile (Fixture       *f,
 
   g_assert_false (botomfa_targets_write (targets, f->creds, &error));
   g_assert_error (error, BOTOMFA_TARGET_ERROR, BOTOMFA_TARGET_ERROR_LONG_TERM_PROFILE);
-  g_assert_nonnull (strstr (error->message, "default"));
+  g_assert_nonnull (strstr (error->message, "[default]"));
 
   boto = read_file (f->boto);
   aws = read_file (f->aws);

@@ -199,17 +199,21 @@ apply_credentials (const BotomfaTarget       *target,
                    GError                   **error)
 {
   g_autofree char *existing = botomfa_ini_get (ini, target->section, KEY_ID);
+  g_autoptr(BotomfaSecret) token = botomfa_ini_get (ini, target->section, KEY_TOKEN);
+  g_autoptr(BotomfaSecret) session = botomfa_ini_get (ini, target->section, KEY_SESSION);
   g_autofree char *expires = NULL;
 
-  /* A profile that holds an IAM user's own keys is not ours to replace:
-   * overwriting it would destroy the only copy of a long-term secret. */
-  if (botomfa_access_key_is_long_term (existing))
+  /* A section that holds an IAM user's own keys is not ours to replace:
+   * overwriting it would destroy the only copy of a long-term secret. An
+   * AKIA key beside a token is a stale example, not a key pair in use. */
+  if (botomfa_access_key_is_long_term (existing) &&
+      (token == NULL || *token == '\0') && (session == NULL || *session == '\0'))
     {
       g_autofree char *display = g_filename_display_name (target->path);
       g_set_error (error, BOTOMFA_TARGET_ERROR, BOTOMFA_TARGET_ERROR_LONG_TERM_PROFILE,
-                   _("The profile “%s” in %s holds long-term keys (%s…); botomfa will not "
-                     "overwrite them. Choose another profile for the temporary credentials, or "
-                     "move the keys into the keyring first."),
+                   _("[%s] in %s holds long-term keys (%s…); botomfa will not overwrite them. "
+                     "Store them in the keyring with “botomfa --set-long-term” and remove them "
+                     "from the file, or choose another profile for the temporary credentials."),
                    target->section, display, "AKIA");
       return FALSE;
     }
