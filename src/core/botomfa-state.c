@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "botomfa-state.h"
 
 const char *
@@ -74,4 +76,168 @@ botomfa_format_remaining_short (gint64 seconds)
     return g_strdup_printf ("%" G_GINT64_FORMAT "m", minutes);
 
   return g_strdup_printf ("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT "m", hours, minutes);
+}
+
+/* "2 h 14 min", "14 min", "less than a minute": for sentences */
+char *
+botomfa_format_remaining_long (gint64 seconds)
+{
+  gint64 hours, minutes;
+
+  if (seconds < 60)
+    return g_strdup (_("less than a minute"));
+
+  hours = seconds / 3600;
+  minutes = (seconds % 3600) / 60;
+
+  if (hours == 0)
+    /* Translators: a duration, "14 min" */
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " min"), minutes);
+  if (minutes == 0)
+    /* Translators: a duration, "2 h" */
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " h"), hours);
+
+  /* Translators: a duration, "2 h 14 min" */
+  return g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"), hours, minutes);
+}
+
+static char *
+format_clock (GDateTime *time)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (time);
+
+  /* %R follows the locale's 24-hour convention less than %X, but every
+   * GNOME locale shows it well; the date is added when it is not today */
+  return g_date_time_format (local, "%H:%M");
+}
+
+/* The first line of the menu: the state in full. */
+char *
+botomfa_format_status_line (BotomfaState  state,
+                            GDateTime    *expiration,
+                            GDateTime    *now,
+                            gint64        lead_seconds)
+{
+  g_autofree char *when = NULL;
+  g_autofree char *left = NULL;
+
+  if (expiration != NULL && (state == BOTOMFA_STATE_ERROR || state == BOTOMFA_STATE_RENEWING ||
+                             state == BOTOMFA_STATE_CHECKING))
+    state = botomfa_state_from_expiration (expiration, now, lead_seconds);
+
+  switch (state)
+    {
+    case BOTOMFA_STATE_VALID:
+    case BOTOMFA_STATE_EXPIRING:
+      {
+        g_autoptr(GDateTime) local_now = g_date_time_to_local (now);
+        g_autoptr(GDateTime) local_exp = g_date_time_to_local (expiration);
+
+        left = botomfa_format_remaining_long (botomfa_seconds_remaining (expiration, now));
+        if (g_date_time_get_day_of_year (local_now) == g_date_time_get_day_of_year (local_exp) &&
+            g_date_time_get_year (local_now) == g_date_time_get_year (local_exp))
+          when = format_clock (expiration);
+        else
+          /* Translators: a date and time within the next days, "Fri 16:05" */
+          when = g_date_time_format (local_exp, _("%a %H:%M"));
+
+        /* Translators: "Valid for 2 h 14 min, until 16:05" */
+        return g_strdup_printf (_("Valid for %s, until %s"), left, when);
+      }
+
+    case BOTOMFA_STATE_EXPIRED:
+      when = format_clock (expiration);
+      /* Translators: "Expired at 14:05" */
+      return g_strdup_printf (_("Expired at %s"), when);
+
+    case BOTOMFA_STATE_NOT_SET_UP:
+      return g_strdup (_("Not set up"));
+    case BOTOMFA_STATE_CHECKING:
+      return g_strdup (_("Checking the temporary credentials…"));
+    case BOTOMFA_STATE_RENEWING:
+      return g_strdup (_("Renewing…"));
+    case BOTOMFA_STATE_UNKNOWN:
+      return g_strdup (_("Temporary credentials of unknown lifetime"));
+    case BOTOMFA_STATE_MISSING:
+      return g_strdup (_("No temporary credentials"));
+    case BOTOMFA_STATE_ERROR:
+    default:
+      return g_strdup (_("Renewal failed"));
+    }
+}
+
+/* Icons carry the application id so a Flatpak can export them. Unknown
+ * and missing credentials look like expired ones: either way they need a
+ * renewal before they can be used. */
+char *
+botomfa_state_icon_name (BotomfaState state)
+{
+  const char *name;
+
+  switch (state)
+    {
+    case BOTOMFA_STATE_UNKNOWN:
+    case BOTOMFA_STATE_CHECKING:
+      name = "checking";
+      break;
+    case BOTOMFA_STATE_MISSING:
+      name = "expired";
+      break;
+    case BOTOMFA_STATE_NOT_SET_UP:
+    case BOTOMFA_STATE_VALID:
+    case BOTOMFA_STATE_EXPIRING:
+    case BOTOMFA_STATE_EXPIRED:
+    case BOTOMFA_STATE_RENEWING:
+    case BOTOMFA_STATE_ERROR:
+    default:
+      name = botomfa_state_to_string (state);
+      break;
+    }
+
+  return g_strdup_printf ("%s-%s-symbolic", APP_ID, name);
+}
+
+/* The icon's accessible description: the state in words */
+const char *
+botomfa_state_describe (BotomfaState state)
+{
+  switch (state)
+    {
+    case BOTOMFA_STATE_NOT_SET_UP: return _("AWS credentials: not set up");
+    case BOTOMFA_STATE_CHECKING:   return _("AWS credentials: checking");
+    case BOTOMFA_STATE_VALID:      return _("AWS credentials: valid");
+    case BOTOMFA_STATE_EXPIRING:   return _("AWS credentials: expiring soon");
+    case BOTOMFA_STATE_EXPIRED:    return _("AWS credentials: expired");
+    case BOTOMFA_STATE_RENEWING:   return _("AWS credentials: renewing");
+    case BOTOMFA_STATE_UNKNOWN:    return _("AWS credentials: lifetime unknown");
+    case BOTOMFA_STATE_MISSING:    return _("AWS credentials: none yet");
+    case BOTOMFA_STATE_ERROR:
+    default:                       return _("AWS credentials: renewal failed");
+    }
+}
+
+/* When must the display change next? The label counts whole minutes down
+ * and every state boundary (the lead time, the expiry) falls on a whole
+ * minute of remaining time, so the next minute boundary is the only
+ * candidate. -1: nothing will change (expired or unknown). A little slack
+ * lands the wake-up just after the boundary, never just before it. */
+gint64
+botomfa_next_wakeup_ms (GDateTime *expiration,
+                        GDateTime *now)
+{
+  GTimeSpan remaining;
+  GTimeSpan to_boundary;
+
+  if (expiration == NULL)
+    return -1;
+
+  remaining = g_date_time_difference (expiration, now);
+  if (remaining <= 0)
+    return -1;
+
+  to_boundary = remaining % (60 * G_TIME_SPAN_SECOND);
+  if (to_boundary == 0)
+    to_boundary = 60 * G_TIME_SPAN_SECOND;
+
+  return to_boundary / G_TIME_SPAN_MILLISECOND + 50;
 }

@@ -34,5 +34,14 @@ BotomfaState  botomfa_state_from_expiration  (GDateTime    *expiration,
 gint64        botomfa_seconds_remaining      (GDateTime    *expiration,
                                               GDateTime    *now);
 char         *botomfa_format_remaining_short (gint64        seconds);
+char         *botomfa_format_remaining_long  (gint64        seconds);
+char         *botomfa_format_status_line     (BotomfaState  state,
+                                              GDateTime    *expiration,
+                                              GDateTime    *now,
+                                              gint64        lead_seconds);
+char         *botomfa_state_icon_name        (BotomfaState  state);
+const char   *botomfa_state_describe         (BotomfaState  state);
+gint64        botomfa_next_wakeup_ms         (GDateTime    *expiration,
+                                              GDateTime    *now);
 
 G_END_DECLS
