@@ -1,0 +1,181 @@
+/* botomfa-autostart.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "botomfa-autostart"
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "botomfa-autostart.h"
+
+#define AUTOSTART_FILE APP_ID ".desktop"
+
+/* What the autostart file says; --background keeps the first start quiet
+ * (no window, no set-up dialog over the desktop at login) */
+static const char autostart_contents[] =
+  "[Desktop Entry]\n"
+  "Type=Application\n"
+  "Name=botomfa\n"
+  "Comment=Keeps temporary AWS credentials fresh\n"
+  "Exec=botomfa-tray --background\n"
+  "Icon=" APP_ID "\n"
+  "X-GNOME-Autostart-enabled=true\n"
+  "X-GNOME-UsesNotifications=true\n"
+  "NoDisplay=true\n";
+
+gboolean
+botomfa_is_flatpak (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+}
+
+static char *
+autostart_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "autostart", AUTOSTART_FILE, NULL);
+}
+
+gboolean
+botomfa_autostart_is_enabled (void)
+{
+  g_autofree char *path = autostart_path ();
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+
+  /* Inside Flatpak the portal writes a file of its own that we cannot
+   * see; the flag the user chose is kept beside our settings instead */
+  if (botomfa_is_flatpak ())
+    {
+      g_autofree char *flag = g_build_filename (g_get_user_data_dir (), "autostart-requested", NULL);
+      return g_file_test (flag, G_FILE_TEST_EXISTS);
+    }
+
+  if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, NULL))
+    return FALSE;
+
+  /* A user may have switched it off in GNOME Tweaks, which sets Hidden */
+  return !g_key_file_get_boolean (keyfile, G_KEY_FILE_DESKTOP_GROUP, "Hidden", NULL) &&
+         g_key_file_get_boolean (keyfile, G_KEY_FILE_DESKTOP_GROUP, "X-GNOME-Autostart-enabled", NULL);
+}
+
+static gboolean
+set_native (gboolean   enabled,
+            GError   **error)
+{
+  g_autofree char *path = autostart_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (!enabled)
+    {
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("Could not remove %s: %s"), path, g_strerror (saved));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  return g_file_set_contents (path, autostart_contents, -1, error);
+}
+
+static void
+on_portal_reply (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  GError *error = NULL;
+  gboolean enabled = GPOINTER_TO_INT (g_task_get_task_data (task));
+  g_autofree char *flag = g_build_filename (g_get_user_data_dir (), "autostart-requested", NULL);
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (enabled)
+    g_file_set_contents (flag, "", 0, NULL);
+  else
+    g_unlink (flag);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/* https://flatpak.github.io/xdg-desktop-portal/docs/doc-org.freedesktop.portal.Background.html */
+static void
+set_portal (GTask    *task,
+            gboolean  enabled)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  GVariantBuilder options;
+  GError *error = NULL;
+  const char *commandline[] = { "botomfa-tray", "--background", NULL };
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, g_task_get_cancellable (task), &error);
+  if (bus == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "reason",
+                         g_variant_new_string (_("Keep the AWS credentials state in the panel")));
+  g_variant_builder_add (&options, "{sv}", "autostart", g_variant_new_boolean (enabled));
+  g_variant_builder_add (&options, "{sv}", "commandline", g_variant_new_strv (commandline, -1));
+  g_variant_builder_add (&options, "{sv}", "dbus-activatable", g_variant_new_boolean (FALSE));
+
+  g_dbus_connection_call (bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                          "org.freedesktop.portal.Background", "RequestBackground",
+                          g_variant_new ("(sa{sv})", "", &options), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
+                          on_portal_reply, g_object_ref (task));
+}
+
+void
+botomfa_autostart_set_async (gboolean             enabled,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, botomfa_autostart_set_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (enabled), NULL);
+
+  if (botomfa_is_flatpak ())
+    {
+      set_portal (task, enabled);
+      return;
+    }
+
+  if (set_native (enabled, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+gboolean
+botomfa_autostart_set_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
