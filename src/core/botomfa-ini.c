@@ -27,8 +27,11 @@
  * The document is the list of the file's lines, byte for byte, terminators
  * included; the structure (sections, keys, which lines continue a value) is
  * derived from the lines by analyze() after loading and after every edit.
- * Edits replace, insert or delete whole lines and never touch a byte of a line
- * they are not about, so to_data() of an unmodified document is the input.
+ * to_data() of an unmodified document is the input. Edits replace, insert or
+ * delete whole lines and leave the other lines alone, with two exceptions
+ * that keep the file readable: a last line without a terminator gets one when
+ * a line is added after it, and a header that would become a continuation
+ * line once the section above it is removed loses its indentation.
  *
  * [DEFAULT]: configparser hides it from sections() and lets every section
  * inherit its keys. Here it is an ordinary section of the document (it is
@@ -238,6 +241,7 @@ line_new_take (char  *text,
 
   line->text = text;
   line->len = len;
+  line->kind = LINE_BAD;  /* until analyze() has seen it */
   line->content_len = len;
   if (len > 0 && text[len - 1] == '\n')
     line->content_len--;
@@ -342,21 +346,128 @@ split_lines (BotomfaIni *self,
                      line_new_take (g_strndup (data + start, length - start), length - start));
 }
 
+/* SECTCRE is r"\[(?P<header>.+)\]" matched at the start of the stripped
+ * line: the greedy .+ ends at the last "]", anything after it is ignored,
+ * and there must be at least one character in between. */
+static char *
+header_name (const Line *line)
+{
+  const char *text = line->text;
+  gsize close = line->end;
+
+  if (text[line->start] != '[')
+    return NULL;
+  while (close > line->start + 2 && text[close - 1] != ']')
+    close--;
+  if (close <= line->start + 2 || text[close - 1] != ']')
+    return NULL;
+  return g_strndup (text + line->start + 1, close - line->start - 2);
+}
+
 typedef struct
 {
-  GError *error;     /* the first ParsingError, raised at the end like configparser */
-} Deferred;
+  const char *display_name;
+  GHashTable *sections;  /* name -> line number of its header; not DEFAULT */
+  GHashTable *options;   /* "section\nkey" -> line number */
+  GError     *deferred;  /* the first ParsingError, raised at the end like configparser */
+} Analysis;
 
 static void
-defer_error (Deferred   *deferred,
-             gint        code,
-             const char *display_name,
+defer_error (Analysis   *analysis,
              guint       lineno,
              const char *what)
 {
-  if (deferred->error == NULL)
-    deferred->error = g_error_new (BOTOMFA_INI_ERROR, code, "%s:%u: %s",
-                                   display_name, lineno, what);
+  if (analysis->deferred == NULL)
+    analysis->deferred = g_error_new (BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_PARSE, "%s:%u: %s",
+                                      analysis->display_name, lineno, what);
+}
+
+static Block *
+add_block (BotomfaIni  *self,
+           Analysis    *analysis,
+           guint        i,
+           char        *name,
+           GError     **error)
+{
+  gboolean is_default = strcmp (name, DEFAULT_SECTION) == 0;
+  gpointer first;
+  Block *block;
+
+  /* configparser merges repeated [DEFAULT] blocks but refuses any other
+   * repeated section (strict=True). */
+  if (!is_default)
+    {
+      if (g_hash_table_lookup_extended (analysis->sections, name, NULL, &first))
+        {
+          g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_DUPLICATE_SECTION,
+                       _("%s:%u: the section “%s” appears a second time (first on line %u)"),
+                       analysis->display_name, i + 1, name, GPOINTER_TO_UINT (first));
+          g_free (name);
+          return NULL;
+        }
+      g_hash_table_insert (analysis->sections, g_strdup (name), GUINT_TO_POINTER (i + 1));
+    }
+
+  block = g_new0 (Block, 1);
+  block->name = name;
+  block->header = i;
+  block->keys = g_ptr_array_new_with_free_func (key_free);
+  g_ptr_array_add (self->blocks, block);
+  return block;
+}
+
+/* OPTCRE: the name ends at the first "=" or ":" on the line. Returns the
+ * new key, or NULL with LINE_BAD and a deferred error if the line has no
+ * delimiter, or NULL with ERROR set for a duplicate key. */
+static Key *
+add_key (Block       *block,
+         Analysis    *analysis,
+         Line        *line,
+         guint        i,
+         GError     **error)
+{
+  const char *text = line->text;
+  gsize delim = line->start;
+  g_autofree char *lower = NULL;
+  g_autofree char *option_id = NULL;
+  gpointer first;
+  Key *key;
+
+  while (delim < line->end && text[delim] != '=' && text[delim] != ':')
+    delim++;
+  if (delim == line->end)
+    {
+      /* Never quote the line: it may be a wrapped secret. */
+      line->kind = LINE_BAD;
+      defer_error (analysis, i + 1,
+                   _("the line is neither “key = value”, a [section] header nor a comment"));
+      return NULL;
+    }
+
+  line->kind = LINE_KEY;
+  line->delim = delim;
+  line->value_start = skip_spaces (text, delim + 1, line->end, NULL);
+
+  lower = py_lower (text + line->start, rskip_spaces (text, line->start, delim) - line->start);
+  if (*lower == '\0')
+    defer_error (analysis, i + 1, _("a value without a key name"));
+
+  option_id = g_strconcat (block->name, "\n", lower, NULL);
+  if (g_hash_table_lookup_extended (analysis->options, option_id, NULL, &first))
+    {
+      g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_DUPLICATE_KEY,
+                   _("%s:%u: the key “%s” appears a second time in the section “%s” "
+                     "(first on line %u)"),
+                   analysis->display_name, i + 1, lower, block->name, GPOINTER_TO_UINT (first));
+      return NULL;
+    }
+  g_hash_table_insert (analysis->options, g_steal_pointer (&option_id), GUINT_TO_POINTER (i + 1));
+
+  key = g_new0 (Key, 1);
+  key->lower = g_steal_pointer (&lower);
+  key->line = key->last = i;
+  g_ptr_array_add (block->keys, key);
+  return key;
 }
 
 /* Derives the structure from the lines; see RawConfigParser._read(). Errors
@@ -370,9 +481,10 @@ analyze (BotomfaIni  *self,
 {
   g_autoptr(GHashTable) sections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Deferred deferred = { NULL };
+  Analysis analysis = { display_name, sections, options, NULL };
   Block *cur_block = NULL;
   Key *cur_key = NULL;  /* configparser's optname: NULL when it is None or "" */
+  GError *local_error = NULL;
   guint indent_level = 0;
   guint i;
 
@@ -382,8 +494,8 @@ analyze (BotomfaIni  *self,
     {
       Line *line = get_line (self, i);
       const char *text = line->text;
-      guint lineno = i + 1;
       guint indent = 0;
+      char *name;
 
       line->start = skip_spaces (text, 0, line->content_len, &indent);
       line->end = rskip_spaces (text, line->start, line->content_len);
@@ -411,46 +523,16 @@ analyze (BotomfaIni  *self,
 
       indent_level = indent;
 
-      /* SECTCRE is r"\[(?P<header>.+)\]" matched at the start of the stripped
-       * line: the greedy .+ ends at the last "]", anything after it is
-       * ignored, and there must be at least one character in between. */
-      if (text[line->start] == '[')
+      if ((name = header_name (line)) != NULL)
         {
-          gsize close = line->end;
-
-          while (close > line->start + 2 && text[close - 1] != ']')
-            close--;
-          if (close > line->start + 2 && text[close - 1] == ']')
-            {
-              g_autofree char *name = g_strndup (text + line->start + 1,
-                                                 close - 1 - line->start - 1);
-              gboolean is_default = strcmp (name, DEFAULT_SECTION) == 0;
-              gpointer first;
-
-              if (!is_default &&
-                  g_hash_table_lookup_extended (sections, name, NULL, &first))
-                {
-                  g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_DUPLICATE_SECTION,
-                               _("%s:%u: the section “%s” appears a second time (first on line %u)"),
-                               display_name, lineno, name, GPOINTER_TO_UINT (first));
-                  g_clear_error (&deferred.error);
-                  return FALSE;
-                }
-              if (!is_default)
-                g_hash_table_insert (sections, g_strdup (name), GUINT_TO_POINTER (lineno));
-
-              if (cur_block != NULL)
-                cur_block->end = i;
-              cur_block = g_new0 (Block, 1);
-              cur_block->name = g_steal_pointer (&name);
-              cur_block->header = i;
-              cur_block->keys = g_ptr_array_new_with_free_func (key_free);
-              g_ptr_array_add (self->blocks, cur_block);
-
-              line->kind = LINE_HEADER;
-              cur_key = NULL;
-              continue;
-            }
+          if (cur_block != NULL)
+            cur_block->end = i;
+          cur_block = add_block (self, &analysis, i, name, &local_error);
+          if (cur_block == NULL)
+            goto fail;
+          line->kind = LINE_HEADER;
+          cur_key = NULL;
+          continue;
         }
 
       if (cur_block == NULL)
@@ -458,79 +540,43 @@ analyze (BotomfaIni  *self,
           if (i == 0 && g_str_has_prefix (text, "\xef\xbb\xbf"))
             /* Python reads the file as UTF-8, not UTF-8-SIG: the BOM stays
              * in front of the first header and hides it. */
-            g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_NO_SECTION_HEADER,
+            g_set_error (&local_error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_NO_SECTION_HEADER,
                          _("%s:%u: the file starts with a byte order mark (BOM), which "
                            "Python’s configparser cannot read; save it as UTF-8 without BOM"),
-                         display_name, lineno);
+                         display_name, i + 1);
           else
-            g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_NO_SECTION_HEADER,
+            g_set_error (&local_error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_NO_SECTION_HEADER,
                          _("%s:%u: a line before the first [section] header"),
-                         display_name, lineno);
-          g_clear_error (&deferred.error);
-          return FALSE;
+                         display_name, i + 1);
+          goto fail;
         }
 
       {
-        /* OPTCRE: the name ends at the first "=" or ":" on the line. */
-        gsize delim = line->start;
-        gsize name_end;
-        g_autofree char *lower = NULL;
-        g_autofree char *option_id = NULL;
-        gpointer first;
-        Key *key;
+        Key *key = add_key (cur_block, &analysis, line, i, &local_error);
 
-        while (delim < line->end && text[delim] != '=' && text[delim] != ':')
-          delim++;
-        if (delim == line->end)
-          {
-            /* Never quote the line: it may be a wrapped secret. */
-            line->kind = LINE_BAD;
-            defer_error (&deferred, BOTOMFA_INI_ERROR_PARSE, display_name, lineno,
-                         _("the line is neither “key = value”, a [section] header nor a comment"));
-            continue;
-          }
-
-        name_end = rskip_spaces (text, line->start, delim);
-        line->kind = LINE_KEY;
-        line->delim = delim;
-        line->value_start = skip_spaces (text, delim + 1, line->end, NULL);
-
-        lower = py_lower (text + line->start, name_end - line->start);
-        if (*lower == '\0')
-          defer_error (&deferred, BOTOMFA_INI_ERROR_PARSE, display_name, lineno,
-                       _("a value without a key name"));
-
-        option_id = g_strconcat (cur_block->name, "\n", lower, NULL);
-        if (g_hash_table_lookup_extended (options, option_id, NULL, &first))
-          {
-            g_set_error (error, BOTOMFA_INI_ERROR, BOTOMFA_INI_ERROR_DUPLICATE_KEY,
-                         _("%s:%u: the key “%s” appears a second time in the section “%s” "
-                           "(first on line %u)"),
-                         display_name, lineno, lower, cur_block->name,
-                         GPOINTER_TO_UINT (first));
-            g_clear_error (&deferred.error);
-            return FALSE;
-          }
-        g_hash_table_insert (options, g_steal_pointer (&option_id), GUINT_TO_POINTER (lineno));
-
-        key = g_new0 (Key, 1);
-        key->lower = g_steal_pointer (&lower);
-        key->line = key->last = i;
-        g_ptr_array_add (cur_block->keys, key);
-        /* An empty name is falsy in Python: no continuation lines follow it. */
-        cur_key = (*key->lower != '\0') ? key : NULL;
+        if (local_error != NULL)
+          goto fail;
+        /* After a bad line configparser keeps the previous optname; an empty
+         * name is falsy: no continuation lines follow it. */
+        if (key != NULL)
+          cur_key = (*key->lower != '\0') ? key : NULL;
       }
     }
 
   if (cur_block != NULL)
     cur_block->end = self->lines->len;
 
-  if (deferred.error != NULL)
+  if (analysis.deferred != NULL)
     {
-      g_propagate_error (error, deferred.error);
+      g_propagate_error (error, analysis.deferred);
       return FALSE;
     }
   return TRUE;
+
+fail:
+  g_clear_error (&analysis.deferred);
+  g_propagate_error (error, local_error);
+  return FALSE;
 }
 
 /* After an edit: the edits are built so that the document stays valid, so a
@@ -951,9 +997,10 @@ append_section (BotomfaIni *self,
   if (self->lines->len > 0)
     {
       guint last = self->lines->len - 1;
+      gboolean blank = get_line (self, last)->kind == LINE_BLANK;
 
       terminate_line (self, last);
-      if (get_line (self, last)->kind != LINE_BLANK)
+      if (!blank)
         g_ptr_array_add (self->lines, line_new_concat (eol, strlen (eol), "", 0, "", 0, "", 0));
     }
 
