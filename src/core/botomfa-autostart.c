@@ -12,21 +12,9 @@
 #include <glib/gstdio.h>
 
 #include "botomfa-autostart.h"
+#include "botomfa-core-resources.h"
 
 #define AUTOSTART_FILE APP_ID ".desktop"
-
-/* What the autostart file says; --background keeps the first start quiet
- * (no window, no set-up dialog over the desktop at login) */
-static const char autostart_contents[] =
-  "[Desktop Entry]\n"
-  "Type=Application\n"
-  "Name=botomfa\n"
-  "Comment=Keeps temporary AWS credentials fresh\n"
-  "Exec=botomfa-tray --background\n"
-  "Icon=" APP_ID "\n"
-  "X-GNOME-Autostart-enabled=true\n"
-  "X-GNOME-UsesNotifications=true\n"
-  "NoDisplay=true\n";
 
 gboolean
 botomfa_is_flatpak (void)
@@ -68,6 +56,7 @@ set_native (gboolean   enabled,
 {
   g_autofree char *path = autostart_path ();
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GBytes) contents = NULL;
 
   if (!enabled)
     {
@@ -89,7 +78,17 @@ set_native (gboolean   enabled,
       return FALSE;
     }
 
-  return g_file_set_contents (path, autostart_contents, -1, error);
+  /* data/io.github.botomfa.Botomfa-autostart.desktop.in, merged with its
+   * translations and compiled in: --background keeps the start at login
+   * quiet (no window, no set-up dialog over the desktop) */
+  contents = g_resource_lookup_data (botomfa_core_get_resource (),
+                                     "/io/github/botomfa/Botomfa/core/autostart.desktop",
+                                     G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (contents == NULL)
+    return FALSE;
+
+  return g_file_set_contents (path, g_bytes_get_data (contents, NULL),
+                              g_bytes_get_size (contents), error);
 }
 
 static void
