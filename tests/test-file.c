@@ -654,9 +654,24 @@ test_replace_bind_mounted (Fixture       *fixture,
       g_autofree char *names = NULL;
       g_autofree char *seen = NULL;
 
-      if (unshare (CLONE_NEWNS) != 0 ||
-          mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-          mount (host, target, NULL, MS_BIND, NULL) != 0)
+      g_autofree char *mount_point = g_strdup (sandbox);
+
+      if (unshare (CLONE_NEWNS) != 0)
+        _exit (77);
+      /* Nothing done in this namespace may propagate back: make the mount
+       * holding the sandbox private. That is "/" on a normal system; in a
+       * chroot "/" is no mount point, so walk up to the nearest one. */
+      while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        {
+          char *parent;
+
+          if (errno != EINVAL || g_str_equal (mount_point, "/"))
+            _exit (77);
+          parent = g_path_get_dirname (mount_point);
+          g_free (mount_point);
+          mount_point = parent;
+        }
+      if (mount (host, target, NULL, MS_BIND, NULL) != 0)
         _exit (77);
       if (!botomfa_file_replace (target, "new", 3, &error))
         _exit (1);

@@ -16,7 +16,9 @@ main (int   argc,
   g_autoptr(BotomfaApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* BOTOMFA_LOCALEDIR: translations from a build tree (the tests) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("BOTOMFA_LOCALEDIR") ? g_getenv ("BOTOMFA_LOCALEDIR")
+                                                                   : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
