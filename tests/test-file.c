@@ -693,6 +693,38 @@ test_replace_bind_mounted (Fixture       *fixture,
   g_assert_cmpstr (contents, ==, "new");
 }
 
+/* What a writer killed between mkostemp() and rename() leaves behind is
+ * swept by the next one; nothing else in the folder is touched. */
+static void
+test_sweep_temporaries (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *path = path_in (fixture, "credentials", NULL);
+  g_autofree char *names = NULL;
+  const char *keep[] = { ".credentials.bak", ".credentials.1234567", ".other.AbC123",
+                         "credentials.AbC123" };
+
+  const char *stale[] = { ".credentials.Xy12Zq", ".credentials.000000" };
+
+  write_file (path, "old", 0600);
+  for (guint i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *p = path_in (fixture, stale[i], NULL);
+      write_file (p, "half", 0600);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (keep); i++)
+    {
+      g_autofree char *p = path_in (fixture, keep[i], NULL);
+      write_file (p, "x", 0600);
+    }
+
+  botomfa_file_sweep_temporaries (path);
+
+  names = list_dir (fixture->dir);
+  g_assert_cmpstr (names, ==, ".credentials.1234567 .credentials.bak .other.AbC123 credentials "
+                              "credentials.AbC123");
+}
+
 /* ---- botomfa_file_lock() ---------------------------------------------------- */
 
 static void
@@ -847,6 +879,7 @@ main (int    argc,
   ADD ("replace/write-fails", test_replace_write_fails);
   ADD ("replace/keeps-owner", test_replace_keeps_owner);
   ADD ("replace/bind-mounted", test_replace_bind_mounted);
+  ADD ("replace/sweep-temporaries", test_sweep_temporaries);
   ADD ("lock/excludes", test_lock_excludes);
   ADD ("lock/file", test_lock_file);
 

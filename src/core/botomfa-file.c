@@ -255,13 +255,23 @@ fsync_directory (const char *dir)
   close (fd);
 }
 
-/* The only non-atomic path. Inside a Flatpak sandbox (or any container) the
- * file may be a single file bind-mounted into place: rename() over a mount
- * point fails with EBUSY (EXDEV when the temporary file is on another
- * filesystem), and there is no way to replace it atomically. Overwriting it
- * in place is the only way to update it; writing before truncating means an
- * interrupted write leaves the new contents followed by a tail of the old
- * ones, never an empty file. */
+/* The path without rename(). Inside a Flatpak sandbox (or any container)
+ * the file may be a single file bind-mounted into place: rename() over a
+ * mount point fails with EBUSY (EXDEV when the temporary file is on another
+ * filesystem), and there is no way to replace it atomically. It is
+ * overwritten in place so that every state a crash can leave is a whole,
+ * readable file:
+ *
+ *  1. one pwrite() of the new contents, padded with newlines to at least
+ *     the old length. A write to a regular file is not interrupted half
+ *     way by a signal (even SIGKILL acts when the system call returns), so
+ *     the file is the old one or the new one followed by blank lines,
+ *     which configparser and every INI reader ignore;
+ *  2. fsync;
+ *  3. ftruncate() to the new length, removing the padding; fsync.
+ *
+ * Only a power cut inside step 1 can still tear it, as it could any write
+ * without a rename. */
 static gboolean
 rewrite_in_place (const char  *target,
                   const char  *contents,
@@ -269,6 +279,10 @@ rewrite_in_place (const char  *target,
                   mode_t       mode,
                   int         *errsv)
 {
+  g_autofree char *padded = NULL;
+  struct stat st;
+  gsize padded_length;
+  ssize_t n;
   int fd = open (target, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 
   if (fd < 0)
@@ -281,9 +295,30 @@ rewrite_in_place (const char  *target,
   if (fchmod (fd, mode) != 0)
     g_debug ("Could not tighten the mode of %s: %s", target, g_strerror (errno));
 
-  if (!write_all (fd, contents, length, errsv))
-    goto fail;
-  if (ftruncate (fd, length) != 0 || fsync (fd) != 0)
+  if (fstat (fd, &st) != 0)
+    {
+      *errsv = errno;
+      goto fail;
+    }
+
+  padded_length = MAX (length, (gsize) st.st_size);
+  padded = g_malloc (padded_length);
+  memcpy (padded, contents, length);
+  memset (padded + length, '\n', padded_length - length);
+
+  do
+    n = pwrite (fd, padded, padded_length, 0);
+  while (n < 0 && errno == EINTR);
+  explicit_bzero (padded, padded_length);
+  if (n < 0 || (gsize) n != padded_length)
+    {
+      /* A short write to a local file means a full disk: the file is now
+       * the new contents' beginning over the old ones. Say so; nothing
+       * better can be done without a rename. */
+      *errsv = n < 0 ? errno : ENOSPC;
+      goto fail;
+    }
+  if (fsync (fd) != 0 || ftruncate (fd, length) != 0 || fsync (fd) != 0)
     {
       *errsv = errno;
       goto fail;
@@ -298,6 +333,55 @@ rewrite_in_place (const char  *target,
 fail:
   close (fd);
   return FALSE;
+}
+
+/* A writer killed between creating its temporary file and renaming it
+ * (SIGKILL, a power cut) leaves ".NAME.XXXXXX" behind, holding secrets.
+ * The next writer, holding the lock, knows no other writer is at work and
+ * removes them. */
+void
+botomfa_file_sweep_temporaries (const char *path)
+{
+  g_autofree char *target = resolve_target (path, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+
+  if (target == NULL)
+    return;
+
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  prefix = g_strdup_printf (".%s.", base);
+  listing = g_dir_open (dir, 0, NULL);
+  if (listing == NULL)
+    return;
+
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *stale = NULL;
+      const char *suffix;
+      struct stat st;
+      gboolean ours = TRUE;
+
+      if (!g_str_has_prefix (name, prefix))
+        continue;
+      suffix = name + strlen (prefix);
+      /* exactly what mkostemp() makes of XXXXXX */
+      if (strlen (suffix) != 6)
+        continue;
+      for (const char *p = suffix; *p; p++)
+        if (!g_ascii_isalnum (*p))
+          ours = FALSE;
+      stale = g_build_filename (dir, name, NULL);
+      if (!ours || lstat (stale, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ())
+        continue;
+
+      g_debug ("Removing %s, left by an interrupted write", stale);
+      unlink (stale);
+    }
 }
 
 gboolean

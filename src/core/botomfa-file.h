@@ -24,6 +24,9 @@ gboolean         botomfa_file_replace (const char       *path,
                                        const char       *contents,
                                        gsize             length,
                                        GError          **error);
+/* Removes temporary files an interrupted botomfa_file_replace() of PATH
+ * left behind. Call it only while holding the lock. */
+void             botomfa_file_sweep_temporaries (const char  *path);
 /* An exclusive advisory lock serialising read-modify-write cycles of PATH
  * between processes; blocks until it is had. */
 BotomfaFileLock *botomfa_file_lock    (const char       *path,

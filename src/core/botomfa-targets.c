@@ -135,6 +135,8 @@ save_ini (const char  *path,
   char *data = botomfa_ini_to_data (ini, &length);
   gboolean ret;
 
+  /* Every caller holds the file's lock here */
+  botomfa_file_sweep_temporaries (path);
   ret = botomfa_file_replace (path, data, length, error);
   OPENSSL_cleanse (data, length);
   g_free (data);
