@@ -43,6 +43,24 @@ STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
 API_VERSION = '2011-06-15'
 
 
+def keyring_items(profile):
+    """Our keyring items for `profile` as [(attributes, secret)], read with
+    libsecret's Python binding: an independent reader of what the C code
+    stored."""
+    import gi
+    gi.require_version('Secret', '1')
+    from gi.repository import Secret
+    schema = Secret.Schema.new('io.github.botomfa.LongTermKey', Secret.SchemaFlags.NONE,
+                               {'profile': Secret.SchemaAttributeType.STRING,
+                                'access-key-id': Secret.SchemaAttributeType.STRING})
+    items = Secret.password_search_sync(
+        schema, {'profile': profile},
+        Secret.SearchFlags.ALL | Secret.SearchFlags.LOAD_SECRETS | Secret.SearchFlags.UNLOCK,
+        None)
+    return [(dict(item.get_attributes()), item.retrieve_secret_sync(None).get_text())
+            for item in items]
+
+
 def make_certificate(directory):
     """A self-signed certificate valid for 127.0.0.1 and localhost."""
     cert = os.path.join(directory, 'cert.pem')

@@ -21,30 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from botomfatest import (StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY,  # noqa: E402
-                         MFA_SERIAL, USER_ARN, ACCOUNT)
+                         MFA_SERIAL, USER_ARN, ACCOUNT, keyring_items)
 
 BOTOMFA = os.environ.get('BOTOMFA_CLI', 'build/src/cli/botomfa')
 DATA = Path(__file__).resolve().parent / 'data'
 BOTO_SAMPLE = DATA / 'config' / 'boto2' / 'dot-boto.assembled-from-boto-docs.ini'
 OUR_KEYS = {'aws_access_key_id', 'aws_secret_access_key', 'aws_security_token',
             'aws_session_token', 'x_security_token_expires'}
-
-
-def keyring_items(profile):
-    """Reads our keyring items with libsecret's Python binding: an
-    independent reader of what the C code stored."""
-    import gi
-    gi.require_version('Secret', '1')
-    from gi.repository import Secret
-    schema = Secret.Schema.new('io.github.botomfa.LongTermKey', Secret.SchemaFlags.NONE,
-                               {'profile': Secret.SchemaAttributeType.STRING,
-                                'access-key-id': Secret.SchemaAttributeType.STRING})
-    items = Secret.password_search_sync(
-        schema, {'profile': profile},
-        Secret.SearchFlags.ALL | Secret.SearchFlags.LOAD_SECRETS | Secret.SearchFlags.UNLOCK,
-        None)
-    return [(item.get_attributes(), item.retrieve_secret_sync(None).get_text())
-            for item in items]
 
 
 class CliTest(unittest.TestCase):
