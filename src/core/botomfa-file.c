@@ -335,6 +335,34 @@ fail:
   return FALSE;
 }
 
+/* Gives an O_TMPFILE file the name TEMPLATE ("….XXXXXX", filled in here),
+ * just before it is renamed over the target. linkat() through /proc needs
+ * no privilege, unlike AT_EMPTY_PATH. */
+static gboolean
+link_unnamed (int    fd,
+              char  *template,
+              int   *errsv)
+{
+  g_autofree char *proc = g_strdup_printf ("/proc/self/fd/%d", fd);
+  static const char letters[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  gsize len = strlen (template);
+
+  for (guint attempt = 0; attempt < 100; attempt++)
+    {
+      for (gsize i = len - 6; i < len; i++)
+        template[i] = letters[g_random_int_range (0, sizeof letters - 1)];
+
+      if (linkat (AT_FDCWD, proc, AT_FDCWD, template, AT_SYMLINK_FOLLOW) == 0)
+        return TRUE;
+      if (errno != EEXIST)
+        break;
+    }
+
+  *errsv = errno;
+  return FALSE;
+}
+
 /* A writer killed between creating its temporary file and renaming it
  * (SIGKILL, a power cut) leaves ".NAME.XXXXXX" behind, holding secrets.
  * The next writer, holding the lock, knows no other writer is at work and
@@ -398,6 +426,7 @@ botomfa_file_replace (const char  *path,
   struct stat st;
   gboolean have_old;
   mode_t mode;
+  gboolean unnamed = TRUE;
   int errsv = 0;
   int fd;
 
@@ -443,11 +472,18 @@ botomfa_file_replace (const char  *path,
   mode = have_old ? ((st.st_mode & 0700) | 0600) : 0600;
 
   /* In the target's directory, so that rename() stays on one filesystem;
-   * hidden, so a crash leaves no visible debris. mkostemp() creates it 0600
-   * before a single secret byte is written. */
+   * hidden, so a crash leaves no visible debris; created 0600 before a
+   * single secret byte is written. Where the filesystem allows, the file
+   * has no name at all until it is complete (O_TMPFILE): a writer killed
+   * while writing then leaves nothing behind. */
   tmp_name = g_strdup_printf (".%s.XXXXXX", base);
   tmp = g_build_filename (dir, tmp_name, NULL);
-  fd = mkostemp (tmp, O_CLOEXEC);
+  fd = open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      unnamed = FALSE;
+      fd = mkostemp (tmp, O_CLOEXEC);
+    }
   if (fd < 0)
     {
       set_error_errno (error, errno, _("Could not write “%s”: %s"), path);
@@ -466,6 +502,9 @@ botomfa_file_replace (const char  *path,
     goto fail;
   if (fsync (fd) != 0)
     goto fail_errno;
+  if (unnamed && !link_unnamed (fd, tmp, &errsv))
+    goto fail;
+  unnamed = FALSE;
   if (close (fd) != 0)
     {
       fd = -1;
@@ -492,7 +531,8 @@ fail_errno:
 fail:
   if (fd >= 0)
     close (fd);
-  unlink (tmp);
+  if (!unnamed)
+    unlink (tmp);
   set_error_errno (error, errsv, _("Could not write “%s”: %s"), path);
   return FALSE;
 }
