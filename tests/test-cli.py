@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 from pathlib import Path
 
@@ -366,6 +367,44 @@ class CliTest(unittest.TestCase):
         self.assertIn('warning', r.stderr)
         self.assertTrue(self.read_ini(self.boto)['Credentials']['aws_access_key_id']
                         .startswith('ASIA'))
+
+    def test_locked_keyring(self):
+        """Locked: libsecret asks the desktop's prompter to unlock (there is
+        none on a test bus); the user reads a plain sentence. Run in a
+        session of its own: a locked keyring cannot be unlocked without a
+        prompt, and the other tests need theirs open."""
+        script = textwrap.dedent('''
+            import json, os, subprocess, sys
+            import gi
+            gi.require_version('Secret', '1')
+            from gi.repository import Secret
+            cli = sys.argv[1]
+            os.environ.update(json.loads(sys.argv[3]))
+            store = subprocess.run([cli, '--set-long-term'], input=sys.argv[2], text=True,
+                                   capture_output=True)
+            service = Secret.Service.get_sync(Secret.ServiceFlags.LOAD_COLLECTIONS, None)
+            service.lock_sync(service.get_collections(), None)
+            r = subprocess.run([cli, '--force'], input='123456\\n', text=True,
+                               capture_output=True, timeout=60)
+            print(json.dumps([store.returncode, r.returncode, r.stderr]))
+        ''')
+        before = self.install_boto()
+        out = subprocess.run([str(Path(__file__).resolve().parent / 'session-wrapper'),
+                              '/usr/bin/python3', '-c', script, BOTOMFA,
+                              '%s\n%s\n' % (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+                              json.dumps({k: self.env[k] for k in (
+                                  'BOTO_CONFIG', 'AWS_ENDPOINT_URL_STS', 'AWS_ACT_NUM',
+                                  'MFA_USER')})],
+                             env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertTrue(out.stdout, out.stderr)
+        stored, code, stderr = json.loads(out.stdout)
+        self.assertEqual(stored, 0)
+        self.assertEqual(code, 1)
+        self.assertEqual(stderr.strip(), 'botomfa: The keyring is locked. Unlock it (log in '
+                         'again, or open Passwords and Keys) and try again.')
+        self.assertEqual(Path(self.boto).read_bytes(), before)
+        self.assertEqual([a for a, _ in self.server.actions()], ['GetCallerIdentity'],
+                         'only the check of the key being stored; nothing after the lock')
 
     def test_named_profile(self):
         r = self.run_cli('--profile', 'work', '--set-long-term',

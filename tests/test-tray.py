@@ -142,12 +142,15 @@ class TrayTest(unittest.TestCase):
                       text)
         self.boto.write_text(text)
 
-    def start(self):
+    def start(self, log=None, **env):
         self.watcher = subprocess.Popen(['/usr/bin/python3', str(TESTS / 'sni-watcher.py')],
                                         stdout=subprocess.PIPE, text=True)
         self.assertEqual(self.watcher.stdout.readline().strip(), 'READY')
-        self.tray = subprocess.Popen([str(TRAY)], env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        out = open(log, 'w') if log else subprocess.DEVNULL
+        self.tray = subprocess.Popen([str(TRAY)], env=dict(self.env, **env), stdout=out,
+                                     stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+        if log:
+            out.close()
         line = self.watcher.stdout.readline().split()
         self.assertEqual(line[0], 'REGISTERED')
         self.item_name, self.item_path = line[1], line[2]
@@ -319,6 +322,52 @@ class TrayTest(unittest.TestCase):
         self.set_expiry(datetime.now(timezone.utc) + timedelta(minutes=42, seconds=30))
         wait_for(lambda: self.props().get('XAyatanaLabel') == '42m', timeout=5,
                  what='the new lifetime')
+
+
+    def test_no_secret_service(self):
+        """No Secret Service on the bus: not set up, and the menu says why."""
+        self.start(SECRET_SERVICE_BUS_NAME='org.example.NoSecretsHere')
+        self.wait_icon('not-set-up')
+        labels = [label for label, _ in self.menu()]
+        self.assertIn('No keyring is available: the Secret Service (for example gnome-keyring) '
+                      'is not running in this session.', labels)
+
+    def test_key_deleted_while_running(self):
+        self.set_up_key()
+        self.renew_with_cli(datetime.now(timezone.utc) - timedelta(minutes=1))
+        self.start()
+        self.wait_icon('expired')
+        self.cli('--forget-long-term')
+        self.activate('renew')
+        self.type_code('123456')
+        self.wait_icon('not-set-up')
+        self.assertIn('No long-term access key is stored. Open Preferences to set one up.',
+                      [label for label, _ in self.menu()])
+
+    def test_renewal_keeps_secrets_out_of_logs_argv_and_environment(self):
+        log = self.tmp / 'tray.log'
+        self.set_up_key()
+        self.renew_with_cli(datetime.now(timezone.utc) - timedelta(minutes=1))
+        self.start(log=str(log), G_MESSAGES_DEBUG='all')
+        self.wait_icon('expired')
+        self.activate('renew')
+        self.type_code('222222')
+        self.wait_icon('valid')
+        text = self.boto.read_text()
+        token = re.search(r'aws_security_token = (\S+)', text).group(1)
+        secret = re.search(r'aws_secret_access_key = (\S+)', text).group(1)
+        proc = Path('/proc', str(self.tray.pid))
+        exposed = {
+            'log': log.read_text(),
+            'argv': (proc / 'cmdline').read_bytes().decode(errors='replace'),
+            'environment': (proc / 'environ').read_bytes().decode(errors='replace'),
+        }
+        self.assertIn('botomfa', exposed['log'], 'the debug log is not empty')
+        for where, content in exposed.items():
+            for name, value in (('long-term secret', SECRET_ACCESS_KEY),
+                                ('temporary secret', secret), ('session token', token),
+                                ('MFA code', '222222')):
+                self.assertNotIn(value, content, '%s in the %s' % (name, where))
 
 
 if __name__ == '__main__':

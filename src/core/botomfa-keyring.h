@@ -17,6 +17,7 @@ typedef enum
   BOTOMFA_KEYRING_ERROR_UNAVAILABLE,  /* no Secret Service on the session bus */
   BOTOMFA_KEYRING_ERROR_LOCKED,       /* locked, and unlocking was refused */
   BOTOMFA_KEYRING_ERROR_FAILED,
+  BOTOMFA_KEYRING_ERROR_NOT_FOUND,    /* nothing stored for the profile */
 } BotomfaKeyringError;
 
 #define BOTOMFA_DEFAULT_PROFILE "default"

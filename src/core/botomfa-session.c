@@ -30,6 +30,7 @@ struct _BotomfaSession
   gboolean            rejected;     /* GetCallerIdentity refused current */
   char               *identity_arn;
   char               *error;
+  char               *setup_problem;  /* the keyring could not be asked */
 
   /* What we are doing */
   gboolean            renewing;
@@ -110,12 +111,14 @@ typedef struct
 {
   gboolean  has_key;
   char     *key_id;
+  char     *problem;   /* why the keyring could not be asked */
 } SetUpResult;
 
 static void
 set_up_result_free (SetUpResult *result)
 {
   g_free (result->key_id);
+  g_free (result->problem);
   g_free (result);
 }
 
@@ -131,6 +134,8 @@ check_set_up_thread (GTask        *task,
 
   result->has_key = botomfa_keyring_has_key_sync (profile->name, &result->key_id, cancellable,
                                                   &error);
+  if (error != NULL)
+    result->problem = g_strdup (error->message);
   if (!result->has_key)
     {
       /* The original tool's layout counts as set up too */
@@ -162,6 +167,10 @@ on_set_up_checked (GObject      *source,
   self->has_key = result->has_key;
   g_free (self->key_id);
   self->key_id = g_steal_pointer (&result->key_id);
+  /* No Secret Service, or a locked one: say so rather than just "not set
+   * up", which would send the user to store a key that cannot be stored */
+  g_free (self->setup_problem);
+  self->setup_problem = result->has_key ? NULL : g_steal_pointer (&result->problem);
   set_up_result_free (result);
 
   emit_changed (self);
@@ -412,6 +421,7 @@ botomfa_session_finalize (GObject *object)
   g_free (self->key_id);
   g_free (self->identity_arn);
   g_free (self->error);
+  g_free (self->setup_problem);
 
   G_OBJECT_CLASS (botomfa_session_parent_class)->finalize (object);
 }
@@ -552,7 +562,7 @@ const char *
 botomfa_session_get_error (BotomfaSession *self)
 {
   g_return_val_if_fail (BOTOMFA_IS_SESSION (self), NULL);
-  return self->error;
+  return self->error ? self->error : self->setup_problem;
 }
 
 const char *
@@ -666,7 +676,7 @@ find_long_term (BotomfaProfile  *profile,
       if (keyring_error != NULL)
         g_propagate_error (error, g_steal_pointer (&keyring_error));
       else
-        g_set_error_literal (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_FAILED,
+        g_set_error_literal (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND,
                              _("No long-term access key is stored. Open Preferences to set "
                                "one up."));
     }
@@ -741,6 +751,10 @@ on_renewed (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         set_error (self, error->message);
+      /* The key went away behind our back (deleted in Passwords and Keys):
+       * look again, so the tray turns to "not set up" */
+      if (g_error_matches (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND))
+        check_set_up (self);
       emit_changed (self);
       g_task_return_error (outer, error);
       return;

@@ -68,7 +68,8 @@ update (BotomfaIndicator *self)
   if (arn != NULL)
     gtk_menu_item_set_label (GTK_MENU_ITEM (self->identity_item), arn);
 
-  gtk_widget_set_visible (self->error_item, state == BOTOMFA_STATE_ERROR && error != NULL);
+  gtk_widget_set_visible (self->error_item, error != NULL && (state == BOTOMFA_STATE_ERROR ||
+                                                              state == BOTOMFA_STATE_NOT_SET_UP));
   if (error != NULL)
     gtk_menu_item_set_label (GTK_MENU_ITEM (self->error_item), error);
 

@@ -41,7 +41,8 @@ update (BotomfaStatusWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->identity_label), arn != NULL);
   gtk_label_set_text (self->error_label, error ? error : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label),
-                          state == BOTOMFA_STATE_ERROR && error != NULL);
+                          error != NULL && (state == BOTOMFA_STATE_ERROR ||
+                                            state == BOTOMFA_STATE_NOT_SET_UP));
 }
 
 static void
