@@ -730,8 +730,12 @@ run_import_long_term (BotomfaProfile *profile)
                                 "keyring, and remove the section from the file? [y/N] "),
                               from_file->access_key_id, profile->boto_config);
   answer = read_line (question, TRUE);
-  /* Translators: the first letter of "yes", as typed to confirm */
-  if (answer == NULL || (g_ascii_strncasecmp (g_strstrip (answer), "y", 1) != 0 &&
+  if (answer != NULL)
+    g_strstrip (answer);
+  /* "y" always confirms, as scripts send it; a translated "yes" too */
+  if (answer == NULL || (g_ascii_strncasecmp (answer, "y", 1) != 0 &&
+                         /* Translators: the first letter of "yes", typed to confirm; use
+                          * the same letter as in the “[y/N]” of the question */
                          g_ascii_strncasecmp (answer, C_("answer", "y"), 1) != 0))
     {
       say (_("Nothing was changed."));

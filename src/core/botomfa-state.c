@@ -78,27 +78,28 @@ botomfa_format_remaining_short (gint64 seconds)
   return g_strdup_printf ("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT "m", hours, minutes);
 }
 
-/* "2 h 14 min", "14 min", "less than a minute": for sentences */
+/* "2 h 14 min", "14 min", "less than a minute": for sentences. The
+ * numbers are ints, not gint64, so that xgettext can read the formats. */
 char *
 botomfa_format_remaining_long (gint64 seconds)
 {
-  gint64 hours, minutes;
+  int hours, minutes;
 
   if (seconds < 60)
     return g_strdup (_("less than a minute"));
 
-  hours = seconds / 3600;
-  minutes = (seconds % 3600) / 60;
+  hours = (int) MIN (seconds / 3600, G_MAXINT);
+  minutes = (int) ((seconds % 3600) / 60);
 
   if (hours == 0)
     /* Translators: a duration, "14 min" */
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " min"), minutes);
+    return g_strdup_printf (_("%d min"), minutes);
   if (minutes == 0)
     /* Translators: a duration, "2 h" */
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " h"), hours);
+    return g_strdup_printf (_("%d h"), hours);
 
   /* Translators: a duration, "2 h 14 min" */
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"), hours, minutes);
+  return g_strdup_printf (_("%d h %d min"), hours, minutes);
 }
 
 static char *

@@ -310,30 +310,23 @@ server_time_from_message (const char *message)
   return g_date_time_new_utc (y, mo, d, h, mi, s);
 }
 
+/* "20 minutes", "3 hours", "2 days": ints, so xgettext reads the formats */
 static char *
 format_duration_words (gint64 seconds)
 {
-  gint64 minutes = (ABS (seconds) + 30) / 60;
+  int minutes = (int) MIN ((ABS (seconds) + 30) / 60, G_MAXINT);
+  int hours, days;
 
   if (minutes < 120)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " minute",
-                                         "%" G_GINT64_FORMAT " minutes", minutes),
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes", minutes),
                             minutes);
 
-  if (minutes < 48 * 60)
-    {
-      gint64 hours = (minutes + 30) / 60;
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " hour",
-                                           "%" G_GINT64_FORMAT " hours", hours),
-                              hours);
-    }
+  hours = (minutes + 30) / 60;
+  if (hours < 48)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours", hours), hours);
 
-  {
-    gint64 days = (minutes + 720) / 1440;
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " day",
-                                         "%" G_GINT64_FORMAT " days", days),
-                            days);
-  }
+  days = (minutes + 720) / 1440;
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", days), days);
 }
 
 static void
