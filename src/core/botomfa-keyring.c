@@ -64,12 +64,47 @@ propagate_secret_error (GError  **error,
   g_error_free (secret_error);
 }
 
-static GList *
-search_items (const char    *profile,
-              gboolean       load_secrets,
-              GCancellable  *cancellable,
-              GError       **error)
+/* The SecretService API rather than secret_password_*(): inside Flatpak,
+ * libsecret's simple API switches to its private file backend whenever the
+ * Secret portal answers, whatever finish-args say, and the key would then
+ * be invisible to the botomfa command on the host. This API always talks
+ * to the Secret Service on the bus (org.freedesktop.secrets), which the
+ * manifest allows. https://gitlab.gnome.org/GNOME/libsecret/-/blob/0.20.5/libsecret/secret-backend.c */
+static SecretService *
+get_service (GCancellable  *cancellable,
+             GError       **error)
 {
+  GError *local_error = NULL;
+  SecretService *service;
+
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+  if (service == NULL)
+    propagate_secret_error (error, local_error);
+
+  return service;
+}
+
+static GHashTable *
+attributes_for (const char *profile,
+                const char *access_key_id)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) ATTR_PROFILE, (gpointer) profile);
+  if (access_key_id != NULL)
+    g_hash_table_insert (attributes, (gpointer) ATTR_ACCESS_KEY_ID, (gpointer) access_key_id);
+
+  return attributes;
+}
+
+static GList *
+search_items (SecretService  *service,
+              const char     *profile,
+              gboolean        load_secrets,
+              GCancellable   *cancellable,
+              GError        **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_for (profile, NULL);
   GError *local_error = NULL;
   GList *items;
   SecretSearchFlags flags = SECRET_SEARCH_ALL;
@@ -77,8 +112,8 @@ search_items (const char    *profile,
   if (load_secrets)
     flags |= SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS;
 
-  items = secret_password_search_sync (botomfa_keyring_get_schema (), flags, cancellable,
-                                       &local_error, ATTR_PROFILE, profile, NULL);
+  items = secret_service_search_sync (service, botomfa_keyring_get_schema (), attributes, flags,
+                                      cancellable, &local_error);
   if (local_error != NULL)
     {
       propagate_secret_error (error, local_error);
@@ -88,18 +123,31 @@ search_items (const char    *profile,
   return items;
 }
 
+static char *
+item_key_id (SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+
+  return g_strdup (g_hash_table_lookup (attributes, ATTR_ACCESS_KEY_ID));
+}
+
 gboolean
 botomfa_keyring_has_key_sync (const char    *profile,
                               char         **access_key_id,
                               GCancellable  *cancellable,
                               GError       **error)
 {
-  g_autolist(SecretRetrievable) items = NULL;
+  g_autoptr(SecretService) service = NULL;
+  g_autolist(SecretItem) items = NULL;
   GError *local_error = NULL;
+
+  service = get_service (cancellable, error);
+  if (service == NULL)
+    return FALSE;
 
   /* Without SECRET_SEARCH_UNLOCK: answering "is it set up?" must never pop
    * up an unlock prompt */
-  items = search_items (profile, FALSE, cancellable, &local_error);
+  items = search_items (service, profile, FALSE, cancellable, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -110,10 +158,7 @@ botomfa_keyring_has_key_sync (const char    *profile,
     return FALSE;
 
   if (access_key_id != NULL)
-    {
-      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (items->data);
-      *access_key_id = g_strdup (g_hash_table_lookup (attributes, ATTR_ACCESS_KEY_ID));
-    }
+    *access_key_id = item_key_id (items->data);
 
   return TRUE;
 }
@@ -123,16 +168,20 @@ botomfa_keyring_lookup_sync (const char    *profile,
                              GCancellable  *cancellable,
                              GError       **error)
 {
-  g_autolist(SecretRetrievable) items = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretService) service = NULL;
+  g_autolist(SecretItem) items = NULL;
   g_autoptr(SecretValue) value = NULL;
   g_autoptr(BotomfaSecret) secret = NULL;
+  g_autofree char *key_id = NULL;
   GError *local_error = NULL;
-  const char *key_id;
 
   g_return_val_if_fail (profile != NULL, NULL);
 
-  items = search_items (profile, TRUE, cancellable, &local_error);
+  service = get_service (cancellable, error);
+  if (service == NULL)
+    return NULL;
+
+  items = search_items (service, profile, TRUE, cancellable, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
@@ -141,15 +190,8 @@ botomfa_keyring_lookup_sync (const char    *profile,
   if (items == NULL)
     return NULL;
 
-  attributes = secret_retrievable_get_attributes (items->data);
-  key_id = g_hash_table_lookup (attributes, ATTR_ACCESS_KEY_ID);
-
-  value = secret_retrievable_retrieve_secret_sync (items->data, cancellable, &local_error);
-  if (local_error != NULL)
-    {
-      propagate_secret_error (error, local_error);
-      return NULL;
-    }
+  key_id = item_key_id (items->data);
+  value = secret_item_get_secret (items->data);
   if (value == NULL)
     {
       /* Found, but its collection stayed locked (the prompt was dismissed) */
@@ -177,22 +219,29 @@ botomfa_keyring_store_sync (const char                *profile,
                             GCancellable              *cancellable,
                             GError                   **error)
 {
-  g_autolist(SecretRetrievable) items = NULL;
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autolist(SecretItem) items = NULL;
   g_autofree char *label = NULL;
   GError *local_error = NULL;
 
   g_return_val_if_fail (profile != NULL, FALSE);
   g_return_val_if_fail (long_term != NULL, FALSE);
 
+  service = get_service (cancellable, error);
+  if (service == NULL)
+    return FALSE;
+
   /* Translators: the label of the keyring item, seen in Passwords and Keys */
   label = g_strdup_printf (_("AWS long-term access key %s (botomfa, profile %s)"),
                            long_term->access_key_id, profile);
+  attributes = attributes_for (profile, long_term->access_key_id);
+  value = secret_value_new (long_term->secret_access_key, -1, "text/plain");
 
-  if (!secret_password_store_sync (botomfa_keyring_get_schema (), SECRET_COLLECTION_DEFAULT,
-                                   label, long_term->secret_access_key, cancellable, &local_error,
-                                   ATTR_PROFILE, profile,
-                                   ATTR_ACCESS_KEY_ID, long_term->access_key_id,
-                                   NULL))
+  if (!secret_service_store_sync (service, botomfa_keyring_get_schema (), attributes,
+                                  SECRET_COLLECTION_DEFAULT, label, value, cancellable,
+                                  &local_error))
     {
       propagate_secret_error (error, local_error);
       return FALSE;
@@ -200,31 +249,24 @@ botomfa_keyring_store_sync (const char                *profile,
 
   /* One key per profile. The new item is stored before the old ones go, so
    * a failure never leaves the profile without a key. */
-  items = search_items (profile, FALSE, cancellable, &local_error);
+  items = search_items (service, profile, FALSE, cancellable, &local_error);
   if (local_error != NULL)
     {
-      propagate_secret_error (error, local_error);
+      g_propagate_error (error, local_error);
       return FALSE;
     }
 
   for (GList *l = items; l != NULL; l = l->next)
     {
-      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (l->data);
-      const char *key_id = g_hash_table_lookup (attributes, ATTR_ACCESS_KEY_ID);
+      g_autofree char *key_id = item_key_id (l->data);
 
       if (g_strcmp0 (key_id, long_term->access_key_id) == 0)
         continue;
 
-      if (!secret_password_clear_sync (botomfa_keyring_get_schema (), cancellable, &local_error,
-                                       ATTR_PROFILE, profile,
-                                       ATTR_ACCESS_KEY_ID, key_id,
-                                       NULL))
+      if (!secret_item_delete_sync (l->data, cancellable, &local_error))
         {
-          if (local_error != NULL)
-            {
-              propagate_secret_error (error, local_error);
-              return FALSE;
-            }
+          propagate_secret_error (error, local_error);
+          return FALSE;
         }
     }
 
@@ -236,15 +278,27 @@ botomfa_keyring_clear_sync (const char    *profile,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  g_autoptr(SecretService) service = NULL;
+  g_autolist(SecretItem) items = NULL;
   GError *local_error = NULL;
 
-  secret_password_clear_sync (botomfa_keyring_get_schema (), cancellable, &local_error,
-                              ATTR_PROFILE, profile, NULL);
+  service = get_service (cancellable, error);
+  if (service == NULL)
+    return FALSE;
+
+  items = search_items (service, profile, FALSE, cancellable, &local_error);
   if (local_error != NULL)
     {
-      propagate_secret_error (error, local_error);
+      g_propagate_error (error, local_error);
       return FALSE;
     }
+
+  for (GList *l = items; l != NULL; l = l->next)
+    if (!secret_item_delete_sync (l->data, cancellable, &local_error))
+      {
+        propagate_secret_error (error, local_error);
+        return FALSE;
+      }
 
   return TRUE;
 }
