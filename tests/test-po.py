@@ -265,6 +265,30 @@ class CatalogTest(unittest.TestCase):
         self.assertEqual(len(set(counts.values())), 1,
                          'the catalogs translate different numbers of messages: %s' % counts)
 
+    def test_current_with_the_sources(self):
+        """Every message the sources have now is in every catalog: a string
+        added or changed since the last msgmerge fails here, not at run time."""
+        with tempfile.TemporaryDirectory() as tmp:
+            pot = Path(tmp, 'botomfa.pot')
+            # The keywords of meson's i18n.gettext(preset: 'glib')
+            keywords = ['--keyword=_', '--keyword=N_', '--keyword=C_:1c,2', '--keyword=NC_:1c,2',
+                        '--keyword=g_dcgettext:2', '--keyword=g_dngettext:2,3',
+                        '--keyword=g_dpgettext2:2c,3']
+            subprocess.run(['xgettext', '--from-code=UTF-8', '--add-comments', *keywords,
+                            '--directory', str(SRCDIR), '--files-from', str(PODIR / 'POTFILES.in'),
+                            '--output', str(pot)],
+                           check=True, capture_output=True, env=c_env(), timeout=120)
+            for lang in read_linguas():
+                with self.subTest(lang=lang):
+                    merged = Path(tmp, lang + '.po')
+                    subprocess.run(['msgmerge', '--quiet', '--no-fuzzy-matching', '--output-file',
+                                    str(merged), str(PODIR / (lang + '.po')), str(pot)],
+                                   check=True, capture_output=True, env=c_env(), timeout=120)
+                    missing = [e['msgid'] for e in parse_po(merged)
+                               if e['msgid'] and not e['obsolete'] and not any(e['msgstr'])]
+                    self.assertEqual(missing, [], '%s.po lacks messages the sources have now; '
+                                     'run msgmerge and translate them' % lang)
+
     def test_no_fuzzy_entries(self):
         for lang in read_linguas():
             with self.subTest(lang=lang):

@@ -187,69 +187,29 @@ make_sts_client (BotomfaProfile *profile)
 /* ------------------------------------------------------------------------ */
 /* Long-term keys                                                            */
 
-typedef enum
-{
-  SOURCE_NONE,
-  SOURCE_KEYRING,
-  SOURCE_BOTO_CONFIG,
-} LongTermSource;
-
-/* The keyring first. Where none is reachable (an SSH session), or it holds
- * nothing yet, the original tool's [long-term] section still works, with a
- * warning, so nobody is locked out by upgrading. */
 static BotomfaCredentials *
 find_long_term (BotomfaProfile  *profile,
-                LongTermSource  *source,
                 GError         **error)
 {
-  g_autoptr(GError) keyring_error = NULL;
-  g_autoptr(GError) file_error = NULL;
+  g_autoptr(GError) keyring_problem = NULL;
+  g_autofree char *message = NULL;
   BotomfaCredentials *credentials;
+  gboolean from_file;
 
-  *source = SOURCE_NONE;
+  credentials = botomfa_keyring_find_long_term (profile->name, profile->boto_config, &from_file,
+                                                &keyring_problem, NULL, error);
+  if (credentials == NULL || !from_file)
+    return credentials;
 
-  credentials = botomfa_keyring_lookup_sync (profile->name, NULL, &keyring_error);
-  if (credentials != NULL)
-    {
-      *source = SOURCE_KEYRING;
-      return credentials;
-    }
-
-  if (keyring_error != NULL &&
-      !g_error_matches (keyring_error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_UNAVAILABLE))
-    {
-      g_propagate_error (error, g_steal_pointer (&keyring_error));
-      return NULL;
-    }
-
-  credentials = botomfa_boto_config_read_long_term (profile->boto_config, &file_error);
-  if (credentials == NULL)
-    {
-      if (!g_error_matches (file_error, BOTOMFA_TARGET_ERROR, BOTOMFA_TARGET_ERROR_NO_LONG_TERM))
-        g_propagate_error (error, g_steal_pointer (&file_error));
-      else if (keyring_error != NULL)
-        {
-          complain (keyring_error->message);
-        }
-      return NULL;
-    }
-
-  *source = SOURCE_BOTO_CONFIG;
-  if (keyring_error != NULL)
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("%s Using the [long-term] section of %s, where the secret key lies "
-                           "unencrypted."), keyring_error->message, profile->boto_config);
-      warn (message);
-    }
+  if (keyring_problem != NULL)
+    message = g_strdup_printf (_("%s Using the [long-term] section of %s, where the secret key "
+                                 "lies unencrypted."), keyring_problem->message,
+                               profile->boto_config);
   else
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("The long-term key is read from the [long-term] section of %s. Run "
-                           "“botomfa --import-long-term” to move it into the keyring."),
-                         profile->boto_config);
-      warn (message);
-    }
+    message = g_strdup_printf (_("The long-term key is read from the [long-term] section of %s. "
+                                 "Run “botomfa --import-long-term” to move it into the keyring."),
+                               profile->boto_config);
+  warn (message);
 
   return credentials;
 }
@@ -366,18 +326,17 @@ renew (BotomfaProfile   *profile,
   g_autofree char *prompt = NULL;
   g_autofree char *expiry = NULL;
   g_autoptr(BotomfaSecret) input = NULL;
-  LongTermSource source;
   char code[7];
   guint duration;
 
-  long_term = find_long_term (profile, &source, &error);
-  if (error != NULL)
-    return fail_with (error);
-  if (long_term == NULL)
+  long_term = find_long_term (profile, &error);
+  if (g_error_matches (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND))
     {
       print_not_set_up (profile);
       return EXIT_NOT_SET_UP;
     }
+  if (long_term == NULL)
+    return fail_with (error);
 
   if (profile->mfa_serial == NULL)
     {

@@ -403,6 +403,52 @@ botomfa_keyring_store_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+BotomfaCredentials *
+botomfa_keyring_find_long_term (const char    *profile,
+                                const char    *boto_config,
+                                gboolean      *from_file,
+                                GError       **keyring_problem,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_autoptr(GError) keyring_error = NULL;
+  g_autoptr(GError) file_error = NULL;
+  BotomfaCredentials *credentials;
+
+  *from_file = FALSE;
+
+  credentials = botomfa_keyring_lookup_sync (profile, cancellable, &keyring_error);
+  if (credentials != NULL)
+    return credentials;
+
+  /* Locked, or the user dismissed the prompt: the file is no way round */
+  if (keyring_error != NULL &&
+      !g_error_matches (keyring_error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_UNAVAILABLE))
+    {
+      g_propagate_error (error, g_steal_pointer (&keyring_error));
+      return NULL;
+    }
+
+  credentials = botomfa_boto_config_read_long_term (boto_config, &file_error);
+  if (credentials != NULL)
+    {
+      *from_file = TRUE;
+      if (keyring_error != NULL)
+        g_propagate_error (keyring_problem, g_steal_pointer (&keyring_error));
+      return credentials;
+    }
+
+  if (!g_error_matches (file_error, BOTOMFA_TARGET_ERROR, BOTOMFA_TARGET_ERROR_NO_LONG_TERM))
+    g_propagate_error (error, g_steal_pointer (&file_error));
+  else if (keyring_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&keyring_error));
+  else
+    g_set_error (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND,
+                 _("No long-term access key is stored for the profile “%s”."), profile);
+
+  return NULL;
+}
+
 char *
 botomfa_keyring_import_boto_config (const char    *profile,
                                     const char    *boto_config,

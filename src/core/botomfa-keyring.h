@@ -55,6 +55,19 @@ void                botomfa_keyring_store_async       (const char               
 gboolean            botomfa_keyring_store_finish      (GAsyncResult              *result,
                                                        GError                   **error);
 
+/* The long-term key of @profile: from the keyring or, where no Secret
+ * Service is reachable (an SSH session) or it holds nothing, from the
+ * original tool's [long-term] section of @boto_config, so nobody is locked
+ * out by upgrading. *from_file tells which; *keyring_problem (may be NULL)
+ * receives why the keyring was not used. Nothing anywhere:
+ * BOTOMFA_KEYRING_ERROR_NOT_FOUND. */
+BotomfaCredentials *botomfa_keyring_find_long_term     (const char               *profile,
+                                                        const char               *boto_config,
+                                                        gboolean                 *from_file,
+                                                        GError                  **keyring_problem,
+                                                        GCancellable             *cancellable,
+                                                        GError                  **error);
+
 /* Moves the original botomfa's [long-term] section of @boto_config into the
  * keyring: store, read back and compare, and only then remove the section
  * from the file. Returns the imported access key id. */

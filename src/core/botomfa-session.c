@@ -651,39 +651,6 @@ renew_data_free (RenewData *data)
   g_free (data);
 }
 
-static BotomfaCredentials *
-find_long_term (BotomfaProfile  *profile,
-                GCancellable    *cancellable,
-                GError         **error)
-{
-  g_autoptr(GError) keyring_error = NULL;
-  BotomfaCredentials *credentials;
-
-  credentials = botomfa_keyring_lookup_sync (profile->name, cancellable, &keyring_error);
-  if (credentials != NULL)
-    return credentials;
-
-  if (keyring_error != NULL &&
-      !g_error_matches (keyring_error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_UNAVAILABLE))
-    {
-      g_propagate_error (error, g_steal_pointer (&keyring_error));
-      return NULL;
-    }
-
-  credentials = botomfa_boto_config_read_long_term (profile->boto_config, NULL);
-  if (credentials == NULL)
-    {
-      if (keyring_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&keyring_error));
-      else
-        g_set_error_literal (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND,
-                             _("No long-term access key is stored. Open Preferences to set "
-                               "one up."));
-    }
-
-  return credentials;
-}
-
 /* One worker thread does the whole blocking sequence; the main thread only
  * sees the outcome. Cancel works until the files are being written. */
 static void
@@ -698,10 +665,20 @@ renew_thread (GTask        *task,
   g_autoptr(BotomfaIdentity) identity = NULL;
   g_autoptr(GPtrArray) targets = NULL;
   GError *error = NULL;
+  gboolean from_file;
 
-  long_term = find_long_term (data->profile, cancellable, &error);
+  long_term = botomfa_keyring_find_long_term (data->profile->name, data->profile->boto_config,
+                                              &from_file, NULL, cancellable, &error);
   if (long_term == NULL)
     {
+      if (g_error_matches (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND))
+        {
+          /* Said the way the applet's user can act on */
+          g_clear_error (&error);
+          g_set_error_literal (&error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND,
+                               _("No long-term access key is stored. Open Preferences to set "
+                                 "one up."));
+        }
       g_task_return_error (task, error);
       return;
     }
