@@ -371,6 +371,15 @@ set_clock_skew_error (GError     **error,
                    "request. Set the date and time automatically and try again."), amount);
 }
 
+static void
+set_server_error (GError **error,
+                  long     http_status)
+{
+  g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_SERVER,
+               _("The AWS token service had an internal problem (HTTP %ld). Try again in a few "
+                 "minutes."), http_status);
+}
+
 static gboolean
 code_is_throttling (const char *code)
 {
@@ -443,9 +452,7 @@ set_aws_error (GError      **error,
     g_set_error_literal (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_THROTTLED,
                          _("AWS is limiting the rate of requests. Wait a minute and try again."));
   else if (http_status >= 500)
-    g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_SERVER,
-                 _("The AWS token service had an internal problem (HTTP %ld). Try again in a few "
-                   "minutes."), http_status);
+    set_server_error (error, http_status);
   else if (code != NULL)
     g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_INVALID_REQUEST,
                  _("AWS refused the request: %s"), *message ? message : code);
@@ -491,15 +498,6 @@ _botomfa_sts_parse_response (const char        *action,
 
   memset (result, 0, sizeof *result);
 
-  /* A 5xx often has an empty body (STS's 503 does); its status says enough. */
-  if (http_status >= 500 && length == 0)
-    {
-      g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_SERVER,
-                   _("The AWS token service had an internal problem (HTTP %ld). Try again in a few "
-                     "minutes."), http_status);
-      return FALSE;
-    }
-
   if (http_status >= 300 && http_status < 400)
     {
       g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_MALFORMED_RESPONSE,
@@ -508,12 +506,11 @@ _botomfa_sts_parse_response (const char        *action,
       return FALSE;
     }
 
+  /* A 5xx often has an empty body (STS's 503 does): its status says enough */
   if (length == 0 || !content_type_is_xml (content_type))
     {
       if (http_status >= 500)
-        g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_SERVER,
-                     _("The AWS token service had an internal problem (HTTP %ld). Try again in a "
-                       "few minutes."), http_status);
+        set_server_error (error, http_status);
       else
         g_set_error_literal (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_MALFORMED_RESPONSE,
                              _("The answer did not come from the AWS token service. Check the "
@@ -533,9 +530,7 @@ _botomfa_sts_parse_response (const char        *action,
   if (!parsed || http_status != 200 || g_strcmp0 (state.root, expected_root) != 0)
     {
       if (http_status >= 500)
-        g_set_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_SERVER,
-                     _("The AWS token service had an internal problem (HTTP %ld). Try again in a "
-                       "few minutes."), http_status);
+        set_server_error (error, http_status);
       else
         g_set_error_literal (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_MALFORMED_RESPONSE,
                              _("The token service sent an incomplete or damaged answer. Try "
