@@ -29,6 +29,12 @@ struct _BotomfaStsClient
   guint  connect_timeout;
   guint  timeout;
   guint  max_attempts;
+
+  /* One handle for the client's life: libcurl keeps its connection, so a
+   * renewal's GetCallerIdentity reuses the TLS session of its
+   * GetSessionToken. Calls from several threads take turns. */
+  GMutex curl_lock;
+  CURL  *curl;
 };
 
 G_DEFINE_FINAL_TYPE (BotomfaStsClient, botomfa_sts_client, G_TYPE_OBJECT)
@@ -749,13 +755,13 @@ wait_cancellable (GCancellable *cancellable,
  * exponential back-off and jitter (never other errors: a wrong code must not
  * be sent twice), parses. */
 static gboolean
-sts_call (BotomfaStsClient          *self,
-          const char                *action,
-          const char                *form,
-          const BotomfaCredentials  *credentials,
-          BotomfaStsResult          *result,
-          GCancellable              *cancellable,
-          GError                   **error)
+sts_call_locked (BotomfaStsClient          *self,
+                 const char                *action,
+                 const char                *form,
+                 const BotomfaCredentials  *credentials,
+                 BotomfaStsResult          *result,
+                 GCancellable              *cancellable,
+                 GError                   **error)
 {
   g_autoptr(GError) last_error = NULL;
 
@@ -817,7 +823,8 @@ sts_call (BotomfaStsClient          *self,
       ex.body = g_byte_array_new ();
       ex.cancellable = cancellable;
 
-      curl = curl_easy_init ();
+      curl = self->curl;
+      curl_easy_reset (curl);
       user_agent = g_strdup_printf ("botomfa/%s", PACKAGE_VERSION);
       curl_easy_setopt (curl, CURLOPT_URL, self->endpoint);
       curl_easy_setopt (curl, CURLOPT_POST, 1L);
@@ -865,13 +872,11 @@ sts_call (BotomfaStsClient          *self,
                                            credentials->session_token != NULL,
                                            result, &last_error))
             {
-              curl_easy_cleanup (curl);
               exchange_clear (&ex);
               return TRUE;
             }
         }
 
-      curl_easy_cleanup (curl);
       exchange_clear (&ex);
 
       if (!g_error_matches (last_error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_THROTTLED) &&
@@ -881,6 +886,26 @@ sts_call (BotomfaStsClient          *self,
 
   g_propagate_error (error, g_steal_pointer (&last_error));
   return FALSE;
+}
+
+static gboolean
+sts_call (BotomfaStsClient          *self,
+          const char                *action,
+          const char                *form,
+          const BotomfaCredentials  *credentials,
+          BotomfaStsResult          *result,
+          GCancellable              *cancellable,
+          GError                   **error)
+{
+  gboolean ret;
+
+  g_mutex_lock (&self->curl_lock);
+  if (self->curl == NULL)
+    self->curl = curl_easy_init ();
+  ret = sts_call_locked (self, action, form, credentials, result, cancellable, error);
+  g_mutex_unlock (&self->curl_lock);
+
+  return ret;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -895,6 +920,8 @@ botomfa_sts_client_finalize (GObject *object)
   g_clear_pointer (&self->region, g_free);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->display_host, g_free);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_mutex_clear (&self->curl_lock);
 
   G_OBJECT_CLASS (botomfa_sts_client_parent_class)->finalize (object);
 }
@@ -913,6 +940,7 @@ botomfa_sts_client_class_init (BotomfaStsClientClass *klass)
 static void
 botomfa_sts_client_init (BotomfaStsClient *self)
 {
+  g_mutex_init (&self->curl_lock);
   self->connect_timeout = BOTOMFA_STS_DEFAULT_CONNECT_TIMEOUT;
   self->timeout = BOTOMFA_STS_DEFAULT_TIMEOUT;
   self->max_attempts = BOTOMFA_STS_DEFAULT_MAX_ATTEMPTS;
