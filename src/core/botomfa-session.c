@@ -545,7 +545,9 @@ botomfa_session_get_state (BotomfaSession *self)
     return BOTOMFA_STATE_NOT_SET_UP;
   if (self->error != NULL)
     return BOTOMFA_STATE_ERROR;
-  if (self->checking)
+  /* A known expiry is shown at once; the check in the background only
+   * adds the identity (or finds the keys rejected) */
+  if (self->checking && (self->current == NULL || self->current->expiration == NULL))
     return BOTOMFA_STATE_CHECKING;
 
   return lifetime_state (self);
