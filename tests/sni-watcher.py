@@ -5,11 +5,15 @@
 Owns org.kde.StatusNotifierWatcher on the session bus, as a panel
 (GNOME's AppIndicator extension, KDE Plasma, waybar) does, so the applet
 registers its item exactly as it would on a desktop. Prints one line
-"REGISTERED <bus-name> <object-path>" per item on standard output; the
-test then reads the item's properties and menu over D-Bus itself.
+"REGISTERED <bus-name> <object-path> <monotonic-seconds>" per item on
+standard output; the test then reads the item's properties and menu over
+D-Bus itself. The last field is time.monotonic() when the call arrived
+(CLOCK_MONOTONIC, one clock for every process), so bench/ can time the
+applet's start to its registration.
 """
 
 import sys
+import time
 
 import gi
 gi.require_version('Gio', '2.0')
@@ -35,6 +39,7 @@ items = []
 
 def on_call(connection, sender, path, interface, method, params, invocation):
     if method == 'RegisterStatusNotifierItem':
+        arrived = time.monotonic()
         service = params.unpack()[0]
         # Items may pass a bus name or, as libayatana does, an object path
         # (then the sender is the bus name)
@@ -45,7 +50,7 @@ def on_call(connection, sender, path, interface, method, params, invocation):
             entry = service
             name, object_path = service, '/StatusNotifierItem'
         items.append(entry)
-        print('REGISTERED %s %s' % (name, object_path), flush=True)
+        print('REGISTERED %s %s %.6f' % (name, object_path, arrived), flush=True)
         connection.emit_signal(None, '/StatusNotifierWatcher', 'org.kde.StatusNotifierWatcher',
                                'StatusNotifierItemRegistered', GLib.Variant('(s)', (entry,)))
     invocation.return_value(None)

@@ -1151,6 +1151,15 @@ class Server(ThreadingHTTPServer):
         self.logic = StsLogic(state, samples, region,
                               'https' if tls_context else 'http')
 
+    def get_request(self):
+        request, address = super().get_request()
+        # Real STS front ends answer without delay. With Nagle's algorithm
+        # on, the body (a second small write after the headers) waits for
+        # the client's delayed ACK: ~40 ms per response after a TLS
+        # handshake, which would hide the clients' own time.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return request, address
+
     def finish_request(self, request, client_address):
         if self.tls_context is None:
             return super().finish_request(request, client_address)
