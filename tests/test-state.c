@@ -68,6 +68,16 @@ test_iso8601 (void)
   g_assert_cmpstr (sa, ==, "2011-07-11T19:55:29Z");
   g_assert_cmpstr (sb, ==, "2011-07-11T19:55:29Z");
   g_assert_cmpstr (sc, ==, "2011-07-11T19:55:29Z");
+  {
+    /* four-digit years, also before 1000, so it reads back */
+    g_autoptr(GDateTime) early = g_date_time_new_utc (999, 1, 2, 3, 4, 5);
+    g_autofree char *se = botomfa_format_iso8601 (early);
+    g_autoptr(GDateTime) again = botomfa_parse_iso8601 (se);
+
+    g_assert_cmpstr (se, ==, "0999-01-02T03:04:05Z");
+    g_assert_nonnull (again);
+    g_assert_true (g_date_time_equal (early, again));
+  }
   g_assert_null (botomfa_parse_iso8601 ("soon"));
   g_assert_null (botomfa_parse_iso8601 (NULL));
 }

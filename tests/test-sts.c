@@ -245,6 +245,38 @@ test_bad_responses (void)
 }
 
 static void
+test_server_message_plain (void)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GString) long_message = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) long_error = NULL;
+  BotomfaStsResult result;
+
+  /* An entity decodes to '<'; line breaks, tabs and runs of spaces collapse */
+  g_string_assign (body, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>\n"
+                         "  User &#x3C;alice&gt; is not\tallowed\r\n   to call\x01 this.  \n"
+                         "</Message></Error></ErrorResponse>");
+  g_assert_false (_botomfa_sts_parse_response ("GetSessionToken", 403, "text/xml", body->str,
+                                               body->len, NULL, NULL, FALSE, &result, &error));
+  g_assert_error (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_ACCESS_DENIED);
+  g_assert_cmpstr (error->message, ==,
+                   "AWS denied the request: User \u2039alice\u203a is not allowed to call this.");
+
+  /* A server cannot fill the user's screen */
+  for (guint i = 0; i < 100; i++)
+    g_string_append (long_message, "blah ");
+  g_string_printf (body, "<ErrorResponse><Error><Code>Odd</Code><Message>%s</Message></Error>"
+                         "</ErrorResponse>", long_message->str);
+  g_assert_false (_botomfa_sts_parse_response ("GetSessionToken", 400, "text/xml", body->str,
+                                               body->len, NULL, NULL, FALSE, &result, &long_error));
+  g_assert_error (long_error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_INVALID_REQUEST);
+  g_assert_true (g_str_has_suffix (long_error->message, "\u2026"));
+  g_assert_cmpuint (g_utf8_strlen (long_error->message, -1), <, 300 + 40);
+  g_assert_cmpuint (g_utf8_strlen (long_error->message, -1), >, 300);
+}
+
+static void
 test_clock_skew_from_date_header (void)
 {
   g_autofree char *body = NULL;
@@ -378,6 +410,7 @@ main (int   argc,
     }
   g_test_add_func ("/botomfa/sts/wrapped-token", test_wrapped_token_exact);
   g_test_add_func ("/botomfa/sts/bad-responses", test_bad_responses);
+  g_test_add_func ("/botomfa/sts/server-message-plain", test_server_message_plain);
   g_test_add_func ("/botomfa/sts/clock-skew/date-header", test_clock_skew_from_date_header);
   g_test_add_func ("/botomfa/sts/clock-skew/message", test_clock_skew_from_message);
   g_test_add_func ("/botomfa/sts/invalid-session-token", test_invalid_token_with_session);

@@ -144,7 +144,12 @@ botomfa_format_iso8601 (GDateTime *time)
   g_return_val_if_fail (time != NULL, NULL);
 
   utc = g_date_time_to_utc (time);
-  return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+  /* Not g_date_time_format(): its %Y does not pad years before 1000 to the
+   * four digits ISO 8601 wants */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02dZ",
+                          g_date_time_get_year (utc), g_date_time_get_month (utc),
+                          g_date_time_get_day_of_month (utc), g_date_time_get_hour (utc),
+                          g_date_time_get_minute (utc), g_date_time_get_second (utc));
 }
 
 GDateTime *

@@ -213,6 +213,53 @@ take_compact_text (ParseState *state)
   return g_string_free (out, FALSE);
 }
 
+/* The server's <Code> and <Message>, which the user may read inside one of our
+ * sentences: one line (runs of white space and control characters become a
+ * single space), no angle brackets (an entity such as &#x3C; decodes to one;
+ * they become ‹ ›, so nothing that looks like markup reaches a label or a
+ * notification), and at most MAX_MESSAGE_CHARS characters. GMarkup has
+ * already checked that the text is UTF-8. */
+#define MAX_MESSAGE_CHARS 300
+
+static char *
+take_plain_text (ParseState *state)
+{
+  GString *out = g_string_sized_new (state->text->len);
+  gboolean space = FALSE;
+  guint chars = 0;
+  const char *p;
+
+  for (p = state->text->str; *p != '\0' && chars < MAX_MESSAGE_CHARS; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (space)
+        {
+          g_string_append_c (out, ' ');
+          chars++;
+          space = FALSE;
+        }
+      if (c == '<')
+        g_string_append (out, "\u2039");
+      else if (c == '>')
+        g_string_append (out, "\u203a");
+      else
+        g_string_append_unichar (out, c);
+      chars++;
+    }
+  while (*p != '\0' && (g_unichar_isspace (g_utf8_get_char (p)) || g_unichar_iscntrl (g_utf8_get_char (p))))
+    p = g_utf8_next_char (p);
+  if (*p != '\0')
+    g_string_append (out, "\u2026");
+
+  return g_string_free (out, FALSE);
+}
+
 static void
 replace_string (char **field,
                 char  *value)
@@ -253,9 +300,9 @@ on_end_element (GMarkupParseContext  *context,
   else if (g_strcmp0 (parent, "Error") == 0)
     {
       if (g_str_equal (element_name, "Code"))
-        replace_string (&state->error_code, take_compact_text (state));
+        replace_string (&state->error_code, take_plain_text (state));
       else if (g_str_equal (element_name, "Message"))
-        replace_string (&state->error_message, g_strstrip (g_strdup (state->text->str)));
+        replace_string (&state->error_message, take_plain_text (state));
     }
 
   g_ptr_array_set_size (state->stack, state->stack->len - 1);
@@ -316,23 +363,26 @@ server_time_from_message (const char *message)
   return g_date_time_new_utc (y, mo, d, h, mi, s);
 }
 
-/* "20 minutes", "3 hours", "2 days": ints, so xgettext reads the formats */
+/* "20 minutes", "3 hours", "2 days": the count is an int, so xgettext
+ * reads the formats; the arithmetic is 64-bit, as a server's clock may be
+ * centuries off */
 static char *
 format_duration_words (gint64 seconds)
 {
-  int minutes = (int) MIN ((ABS (seconds) + 30) / 60, G_MAXINT);
-  int hours, days;
+  gint64 minutes = (ABS (seconds) + 30) / 60;
+  gint64 hours, days;
 
   if (minutes < 120)
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes", minutes),
-                            minutes);
+                            (int) minutes);
 
   hours = (minutes + 30) / 60;
   if (hours < 48)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours", hours), hours);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours", hours),
+                            (int) hours);
 
-  days = (minutes + 720) / 1440;
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", days), days);
+  days = MIN ((minutes + 720) / 1440, G_MAXINT);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days", days), (int) days);
 }
 
 static void
