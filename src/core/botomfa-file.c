@@ -537,6 +537,14 @@ fail:
   return FALSE;
 }
 
+char *
+botomfa_file_resolve (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return resolve_target (path, NULL);
+}
+
 /* The path the lock is about: symlinks followed, absolute, with the
  * directory's own symlinks resolved when it exists, so that every way of
  * naming the file maps to the same lock. */

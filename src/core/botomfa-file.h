@@ -17,6 +17,9 @@ gboolean         botomfa_file_read    (const char       *path,
                                        gsize            *length,
                                        gboolean         *exists,
                                        GError          **error);
+/* The file PATH finally names after following its symlinks (which need
+ * not exist); NULL if a link cannot be read. */
+char            *botomfa_file_resolve (const char       *path);
 /* Replaces the file atomically: a temporary file in the target's directory
  * (after following symlinks), fsync, rename over the target, fsync of the
  * directory. The mode is kept but never looser than 0600 (new files: 0600). */

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "botomfa-file.h"
 #include "botomfa-keyring.h"
 #include "botomfa-session.h"
 #include "botomfa-sts.h"
@@ -29,13 +30,17 @@ struct _BotomfaSession
   gboolean            validated;    /* GetCallerIdentity accepted current */
   gboolean            rejected;     /* GetCallerIdentity refused current */
   char               *identity_arn;
-  char               *error;
+  char               *error;          /* the last renewal or file read failed */
+  char               *check_error;    /* the last check with AWS could not be made */
   char               *setup_problem;  /* the keyring could not be asked */
+  gboolean            has_section;    /* the boto config has [long-term] */
 
   /* What we are doing */
   gboolean            renewing;
   gboolean            checking;
-  GCancellable       *cancellable;  /* background checks; not renewals */
+  guint               set_up_serial;  /* only the latest look at the keyring counts */
+  GCancellable       *cancellable;    /* everything in flight, until dispose */
+  GCancellable       *check_cancellable;  /* the check of the current credentials */
 
   /* How we keep up */
   guint               timer_id;
@@ -43,6 +48,7 @@ struct _BotomfaSession
   GPtrArray          *monitors;
   GDBusConnection    *system_bus;
   guint               sleep_subscription;
+  GNetworkMonitor    *network_monitor;
 };
 
 G_DEFINE_FINAL_TYPE (BotomfaSession, botomfa_session, G_TYPE_OBJECT)
@@ -56,6 +62,8 @@ static guint signals[N_SIGNALS];
 
 static void schedule_timer (BotomfaSession *self);
 static void validate_current (BotomfaSession *self);
+static void watch_targets (BotomfaSession *self);
+static void check_set_up (BotomfaSession *self);
 
 static void
 emit_changed (BotomfaSession *self)
@@ -74,6 +82,25 @@ set_error (BotomfaSession *self,
 
 /* ------------------------------------------------------------------------ */
 /* Reading                                                                   */
+
+/* Whatever we knew about the old credentials is moot; a check of them
+ * still in flight is stopped, so its answer cannot land on these. */
+static void
+set_current (BotomfaSession     *self,
+             BotomfaCredentials *credentials,
+             gboolean            validated)
+{
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->checking = FALSE;
+
+  g_clear_pointer (&self->current, botomfa_credentials_free);
+  self->current = credentials;
+  self->validated = validated;
+  self->rejected = FALSE;
+  g_clear_pointer (&self->identity_arn, g_free);
+  g_clear_pointer (&self->check_error, g_free);
+}
 
 /* Target files are small local files: read on the main thread. */
 static void
@@ -97,11 +124,7 @@ read_current (BotomfaSession *self)
     {
       /* New credentials (ours, or another tool's): what we knew about the
        * old ones no longer holds */
-      g_clear_pointer (&self->current, botomfa_credentials_free);
-      self->current = g_steal_pointer (&fresh);
-      self->validated = FALSE;
-      self->rejected = FALSE;
-      g_clear_pointer (&self->identity_arn, g_free);
+      set_current (self, g_steal_pointer (&fresh), FALSE);
       if (self->current != NULL && error == NULL && !self->renewing)
         g_clear_pointer (&self->error, g_free);
     }
@@ -109,7 +132,21 @@ read_current (BotomfaSession *self)
 
 typedef struct
 {
+  BotomfaProfile *profile;   /* its own: a reload frees the session's meanwhile */
+  guint           serial;
+} SetUpData;
+
+static void
+set_up_data_free (SetUpData *data)
+{
+  botomfa_profile_free (data->profile);
+  g_free (data);
+}
+
+typedef struct
+{
   gboolean  has_key;
+  gboolean  has_section;
   char     *key_id;
   char     *problem;   /* why the keyring could not be asked */
 } SetUpResult;
@@ -128,25 +165,24 @@ check_set_up_thread (GTask        *task,
                      gpointer      task_data,
                      GCancellable *cancellable)
 {
-  BotomfaProfile *profile = task_data;
+  BotomfaProfile *profile = ((SetUpData *) task_data)->profile;
   SetUpResult *result = g_new0 (SetUpResult, 1);
   g_autoptr(GError) error = NULL;
+  g_autoptr(BotomfaCredentials) from_file = NULL;
 
   result->has_key = botomfa_keyring_has_key_sync (profile->name, &result->key_id, cancellable,
                                                   &error);
   if (error != NULL)
     result->problem = g_strdup (error->message);
-  if (!result->has_key)
-    {
-      /* The original tool's layout counts as set up too */
-      g_autoptr(BotomfaCredentials) from_file =
-        botomfa_boto_config_read_long_term (profile->boto_config, NULL);
 
-      if (from_file != NULL)
-        {
-          result->has_key = TRUE;
-          result->key_id = g_strdup (from_file->access_key_id);
-        }
+  /* The original tool's layout: counts as set up too, and Preferences
+   * offers to move it into the keyring */
+  from_file = botomfa_boto_config_read_long_term (profile->boto_config, NULL);
+  result->has_section = from_file != NULL;
+  if (!result->has_key && from_file != NULL)
+    {
+      result->has_key = TRUE;
+      result->key_id = g_strdup (from_file->access_key_id);
     }
 
   g_task_return_pointer (task, result, (GDestroyNotify) set_up_result_free);
@@ -158,13 +194,21 @@ on_set_up_checked (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(BotomfaSession) self = user_data;
+  SetUpData *data = g_task_get_task_data (G_TASK (res));
   SetUpResult *result = g_task_propagate_pointer (G_TASK (res), NULL);
 
   if (result == NULL)
     return;
+  /* The settings changed again while we looked: a newer look follows */
+  if (data->serial != self->set_up_serial)
+    {
+      set_up_result_free (result);
+      return;
+    }
 
   self->set_up_known = TRUE;
   self->has_key = result->has_key;
+  self->has_section = result->has_section;
   g_free (self->key_id);
   self->key_id = g_steal_pointer (&result->key_id);
   /* No Secret Service, or a locked one: say so rather than just "not set
@@ -181,8 +225,11 @@ static void
 check_set_up (BotomfaSession *self)
 {
   g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, on_set_up_checked, g_object_ref (self));
+  SetUpData *data = g_new0 (SetUpData, 1);
 
-  g_task_set_task_data (task, self->profile, NULL);
+  data->profile = botomfa_profile_load (self->profile_name);
+  data->serial = ++self->set_up_serial;
+  g_task_set_task_data (task, data, (GDestroyNotify) set_up_data_free);
   g_task_run_in_thread (task, check_set_up_thread);
 }
 
@@ -200,10 +247,13 @@ on_validated (GObject      *source,
 
   identity = botomfa_sts_client_get_caller_identity_finish (BOTOMFA_STS_CLIENT (source), res,
                                                             &error);
+  /* Cancelled: the credentials changed (set_current()) or we are going */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self->checking = FALSE;
+  g_clear_object (&self->check_cancellable);
+  g_clear_pointer (&self->check_error, g_free);
 
   if (identity != NULL)
     {
@@ -221,8 +271,11 @@ on_validated (GObject      *source,
     }
   else
     {
+      /* No network yet (an applet started at login), a proxy, AWS
+       * unwell: tried again when the network changes. With a recorded
+       * expiry the credentials' state stands meanwhile. */
       g_debug ("Could not check the credentials: %s", error->message);
-      set_error (self, error->message);
+      self->check_error = g_strdup (error->message);
     }
 
   emit_changed (self);
@@ -245,8 +298,9 @@ validate_current (BotomfaSession *self)
     return;
 
   self->checking = TRUE;
+  self->check_cancellable = g_cancellable_new ();
   client = botomfa_sts_client_new (self->profile->sts_endpoint, self->profile->sts_region);
-  botomfa_sts_client_get_caller_identity_async (client, self->current, self->cancellable,
+  botomfa_sts_client_get_caller_identity_async (client, self->current, self->check_cancellable,
                                                 on_validated, g_object_ref (self));
   emit_changed (self);
 }
@@ -340,7 +394,10 @@ on_reread (gpointer user_data)
   BotomfaSession *self = user_data;
 
   self->reread_id = 0;
+  watch_targets (self);
   botomfa_session_refresh (self);
+  /* Someone may have added or removed a [long-term] section */
+  check_set_up (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -360,6 +417,29 @@ on_file_changed (GFileMonitor      *monitor,
 }
 
 static void
+watch_path (BotomfaSession *self,
+            const char     *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  GFileMonitor *monitor;
+
+  /* A file monitor watches the name in its folder: it sees our own atomic
+   * renames and other tools' in-place writes alike */
+  monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (monitor == NULL)
+    {
+      g_debug ("Cannot watch %s: %s", path, error->message);
+      return;
+    }
+  g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
+  g_ptr_array_add (self->monitors, monitor);
+}
+
+/* Each target's own name, and where its symlinks lead (~/.boto as a link
+ * into a dotfiles folder: a write there changes nothing in the link's
+ * folder). Done again after every change, as a link may point elsewhere. */
+static void
 watch_targets (BotomfaSession *self)
 {
   g_autoptr(GPtrArray) targets = botomfa_profile_get_targets (self->profile);
@@ -371,20 +451,11 @@ watch_targets (BotomfaSession *self)
   for (guint i = 0; i < targets->len; i++)
     {
       BotomfaTarget *target = g_ptr_array_index (targets, i);
-      g_autoptr(GFile) file = g_file_new_for_path (target->path);
-      g_autoptr(GError) error = NULL;
-      GFileMonitor *monitor;
+      g_autofree char *resolved = botomfa_file_resolve (target->path);
 
-      /* Watching the file (not following a symlink) sees our own atomic
-       * renames and other tools' in-place writes alike */
-      monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
-      if (monitor == NULL)
-        {
-          g_debug ("Cannot watch %s: %s", target->path, error->message);
-          continue;
-        }
-      g_signal_connect (monitor, "changed", G_CALLBACK (on_file_changed), self);
-      g_ptr_array_add (self->monitors, monitor);
+      watch_path (self, target->path);
+      if (resolved != NULL && g_strcmp0 (resolved, target->path) != 0)
+        watch_path (self, resolved);
     }
 }
 
@@ -397,6 +468,10 @@ botomfa_session_dispose (GObject *object)
   BotomfaSession *self = (BotomfaSession *) object;
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->check_cancellable);
+  if (self->network_monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->network_monitor, self);
+  self->network_monitor = NULL;
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->reread_id, g_source_remove);
   if (self->sleep_subscription != 0)
@@ -415,12 +490,14 @@ botomfa_session_finalize (GObject *object)
   BotomfaSession *self = (BotomfaSession *) object;
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->check_cancellable);
   g_clear_pointer (&self->profile, botomfa_profile_free);
   g_clear_pointer (&self->current, botomfa_credentials_free);
   g_free (self->profile_name);
   g_free (self->key_id);
   g_free (self->identity_arn);
   g_free (self->error);
+  g_free (self->check_error);
   g_free (self->setup_problem);
 
   G_OBJECT_CLASS (botomfa_session_parent_class)->finalize (object);
@@ -473,11 +550,30 @@ botomfa_session_new (const char *profile_name)
   return self;
 }
 
+/* A check that could not be made is tried again when the network comes
+ * (or changes: a VPN, another Wi-Fi). No timer: nothing polls. */
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  BotomfaSession *self = user_data;
+
+  if (available && self->check_error != NULL && !self->checking)
+    {
+      g_debug ("The network changed: checking the credentials again");
+      validate_current (self);
+    }
+}
+
 void
 botomfa_session_start (BotomfaSession *self)
 {
   g_return_if_fail (BOTOMFA_IS_SESSION (self));
 
+  self->network_monitor = g_network_monitor_get_default ();
+  g_signal_connect (self->network_monitor, "network-changed", G_CALLBACK (on_network_changed),
+                    self);
   watch_targets (self);
   read_current (self);
   g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, on_system_bus, g_object_ref (self));
@@ -545,6 +641,9 @@ botomfa_session_get_state (BotomfaSession *self)
     return BOTOMFA_STATE_NOT_SET_UP;
   if (self->error != NULL)
     return BOTOMFA_STATE_ERROR;
+  /* Credentials without a recorded expiry are known only through a check */
+  if (self->check_error != NULL && self->current != NULL && self->current->expiration == NULL)
+    return BOTOMFA_STATE_ERROR;
   /* A known expiry is shown at once; the check in the background only
    * adds the identity (or finds the keys rejected) */
   if (self->checking && (self->current == NULL || self->current->expiration == NULL))
@@ -564,7 +663,12 @@ const char *
 botomfa_session_get_error (BotomfaSession *self)
 {
   g_return_val_if_fail (BOTOMFA_IS_SESSION (self), NULL);
-  return self->error ? self->error : self->setup_problem;
+
+  if (self->error != NULL)
+    return self->error;
+  if (botomfa_session_get_state (self) == BOTOMFA_STATE_ERROR)
+    return self->check_error;
+  return self->setup_problem;
 }
 
 const char *
@@ -740,11 +844,7 @@ on_renewed (GObject      *source,
     }
 
   g_clear_pointer (&self->error, g_free);
-  g_clear_pointer (&self->current, botomfa_credentials_free);
-  self->current = g_steal_pointer (&data->temporary);
-  self->validated = TRUE;
-  self->rejected = FALSE;
-  g_free (self->identity_arn);
+  set_current (self, g_steal_pointer (&data->temporary), TRUE);
   self->identity_arn = g_steal_pointer (&data->arn);
 
   emit_changed (self);
@@ -784,12 +884,14 @@ botomfa_session_renew_async (BotomfaSession      *self,
 
   self->renewing = TRUE;
   /* A check of the old credentials is moot now */
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   self->checking = FALSE;
 
   task = g_task_new (self, cancellable, on_renewed, outer);
+  /* The thread decides: once the files are written, the renewal stands
+   * even if Cancel comes during the last GetCallerIdentity */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, data, (GDestroyNotify) renew_data_free);
   g_task_run_in_thread (task, renew_thread);
 
@@ -926,12 +1028,9 @@ botomfa_session_store_key_finish (BotomfaSession  *self,
 gboolean
 botomfa_session_has_long_term_section (BotomfaSession *self)
 {
-  g_autoptr(BotomfaCredentials) from_file = NULL;
-
   g_return_val_if_fail (BOTOMFA_IS_SESSION (self), FALSE);
 
-  from_file = botomfa_boto_config_read_long_term (self->profile->boto_config, NULL);
-  return from_file != NULL;
+  return self->has_section;
 }
 
 static void
