@@ -244,6 +244,7 @@ botomfa_mfa_dialog_new (GtkApplication *application,
   BotomfaProfile *profile = botomfa_session_get_profile (session);
   g_autofree char *account = NULL;
   g_autofree char *duration_id = NULL;
+  guint duration;
 
   self = g_object_new (BOTOMFA_TYPE_MFA_DIALOG,
                        "application", application,
@@ -258,14 +259,18 @@ botomfa_mfa_dialog_new (GtkApplication *application,
     account = account_of (profile->mfa_serial);
   gtk_label_set_text (self->account_label, account ? account : _("Unknown"));
 
-  duration_id = g_strdup_printf ("%u", profile->duration);
+  /* The last choice, also one made in this run (the session's profile
+   * does not follow the duration setting) */
+  duration = self->settings != NULL ? g_settings_get_uint (self->settings, "duration")
+                                    : profile->duration;
+  duration_id = g_strdup_printf ("%u", duration);
   if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->duration_combo), duration_id))
     {
       /* A lifetime set elsewhere (gsettings, the command line) that is not
        * in the list: offer it as it is rather than silently change it */
       g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second",
-                                                            "%u seconds", profile->duration),
-                                               profile->duration);
+                                                            "%u seconds", duration),
+                                               duration);
       gtk_combo_box_text_append (self->duration_combo, duration_id, text);
       gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->duration_combo), duration_id);
     }

@@ -11,6 +11,7 @@
 #include "botomfa-autostart.h"
 #include "botomfa-credentials.h"
 #include "botomfa-preferences.h"
+#include "botomfa-sts.h"
 #include "botomfa-targets.h"
 
 struct _BotomfaPreferences
@@ -143,6 +144,12 @@ on_stored (GObject      *source,
     {
       set_busy (self, FALSE);
       set_message (self, error->message, TRUE);
+      /* Back to the field to correct, its text selected: the entries lost
+       * the focus while they were insensitive */
+      if (g_error_matches (error, BOTOMFA_STS_ERROR, BOTOMFA_STS_ERROR_INVALID_KEY_ID))
+        gtk_widget_grab_focus (GTK_WIDGET (self->key_id_entry));
+      else
+        gtk_widget_grab_focus (GTK_WIDGET (self->secret_entry));
       return;
     }
 
