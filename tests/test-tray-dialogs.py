@@ -248,6 +248,7 @@ class StatusWindowTest(TrayTest):
         self.renew_with_cli(datetime.now(timezone.utc) + timedelta(hours=2, minutes=14, seconds=30))
         self.start(tray_host=False)
         window = self.a11y_window(STATUS_WINDOW, timeout=10)
+        self.assertTrue(self.windows_named(STATUS_WINDOW), 'the window list shows its title')
         self.assertRegex(self.a11y_wait_label(window, '^Valid for'),
                          r'^Valid for 2 h 14 min, until \d\d:\d\d$')
         self.a11y_wait_label(window, '^%s$' % re.escape(USER_ARN))

@@ -26,7 +26,7 @@ class IndicatorTest(TrayTest):
         self.assertEqual(props['IconAccessibleDesc'], 'AWS credentials: not set up')
         self.assertEqual(props['Title'], 'AWS credentials: Not set up')
         self.assertEqual(props.get('XAyatanaLabel', ''), '')
-        self.assertEqual(self.menu(), [('Not set up', False), ('_Renew…', False),
+        self.assertEqual(self.menu(), [('Not set up', False), ('_Set Up…', True),
                                        ('_Preferences…', True), ('_Quit', True)])
 
     def test_valid(self):

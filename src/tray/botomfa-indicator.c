@@ -24,6 +24,7 @@ struct _BotomfaIndicator
   GtkWidget      *error_item;
   GtkWidget      *renew_item;
   char           *icon_name;
+  const char     *icon_description;
   gboolean        connected;
 };
 
@@ -44,13 +45,15 @@ update (BotomfaIndicator *self)
   const char *error = botomfa_session_get_error (self->session);
 
   /* Only on change: each call is a D-Bus signal, and some hosts redraw
-   * (flicker) on every NewIcon */
-  if (g_strcmp0 (icon_name, self->icon_name) != 0)
+   * (flicker) on every NewIcon. States share icons ("missing" and
+   * "expired"), not descriptions: compare both. */
+  if (g_strcmp0 (icon_name, self->icon_name) != 0 ||
+      g_strcmp0 (botomfa_state_describe (state), self->icon_description) != 0)
     {
       g_free (self->icon_name);
       self->icon_name = g_steal_pointer (&icon_name);
-      app_indicator_set_icon_full (self->indicator, self->icon_name,
-                                   botomfa_state_describe (state));
+      self->icon_description = botomfa_state_describe (state);
+      app_indicator_set_icon_full (self->indicator, self->icon_name, self->icon_description);
     }
 
   if (g_strcmp0 (label, app_indicator_get_label (self->indicator) ?: "") != 0)
@@ -73,8 +76,10 @@ update (BotomfaIndicator *self)
   if (error != NULL)
     gtk_menu_item_set_label (GTK_MENU_ITEM (self->error_item), error);
 
-  gtk_widget_set_sensitive (self->renew_item, state != BOTOMFA_STATE_RENEWING &&
-                                              state != BOTOMFA_STATE_NOT_SET_UP);
+  /* Not set up, the same item (and middle click) leads to the set-up */
+  gtk_menu_item_set_label (GTK_MENU_ITEM (self->renew_item),
+                           state == BOTOMFA_STATE_NOT_SET_UP ? _("_Set Up…") : _("_Renew…"));
+  gtk_widget_set_sensitive (self->renew_item, state != BOTOMFA_STATE_RENEWING);
 }
 
 static void

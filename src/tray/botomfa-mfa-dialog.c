@@ -25,6 +25,7 @@ struct _BotomfaMfaDialog
   GtkEntry       *code_entry;
   GtkComboBoxText *duration_combo;
   GtkSpinner     *spinner;
+  GtkWidget      *message_box;
   GtkLabel       *message_label;
   GtkWidget      *renew_button;
   GtkWidget      *cancel_button;
@@ -79,6 +80,7 @@ show_message (BotomfaMfaDialog *self,
 
   gtk_label_set_text (self->message_label, message);
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+  gtk_widget_set_visible (self->message_box, message != NULL || self->cancellable != NULL);
   if (is_error)
     gtk_style_context_add_class (context, "error");
   else
@@ -90,6 +92,8 @@ set_busy (BotomfaMfaDialog *self,
           gboolean          busy)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  if (busy)
+    gtk_widget_show (self->message_box);
   if (busy)
     gtk_spinner_start (self->spinner);
   else
@@ -204,6 +208,7 @@ botomfa_mfa_dialog_class_init (BotomfaMfaDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, code_entry);
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, duration_combo);
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, message_box);
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, message_label);
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, renew_button);
   gtk_widget_class_bind_template_child (widget_class, BotomfaMfaDialog, cancel_button);
