@@ -693,6 +693,87 @@ test_replace_bind_mounted (Fixture       *fixture,
   g_assert_cmpstr (contents, ==, "new");
 }
 
+/* The host replaced the file (renamed a new one over it) after the
+ * sandbox bind-mounted it: the sandbox sees the old file, which has no
+ * name any more. Writing it would reach nobody; reading it would show
+ * what is no longer true. Both say so, and the host's file is untouched. */
+static void
+test_replace_bind_mounted_stale (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *host = path_in (fixture, "host-credentials", NULL);
+  g_autofree char *host_new = path_in (fixture, "host-credentials.new", NULL);
+  g_autofree char *sandbox = path_in (fixture, "sandbox", NULL);
+  g_autofree char *target = path_in (fixture, "sandbox", "credentials", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *names = NULL;
+  pid_t pid;
+  int status;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root for a private mount namespace");
+      return;
+    }
+  write_file (host, "as the sandbox found it", 0600);
+  g_assert_no_errno (g_mkdir (sandbox, 0700));
+  write_file (target, "", 0600);
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      GError *error = NULL;
+      g_autofree char *mount_point = g_strdup (sandbox);
+      g_autofree char *seen = NULL;
+      gsize length;
+      gboolean exists;
+
+      if (unshare (CLONE_NEWNS) != 0)
+        _exit (77);
+      while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        {
+          char *parent;
+
+          if (errno != EINVAL || g_str_equal (mount_point, "/"))
+            _exit (77);
+          parent = g_path_get_dirname (mount_point);
+          g_free (mount_point);
+          mount_point = parent;
+        }
+      if (mount (host, target, NULL, MS_BIND, NULL) != 0)
+        _exit (77);
+      /* the host's botomfa (or an editor) saves atomically */
+      write_file (host_new, "written on the host", 0600);
+      if (rename (host_new, host) != 0)
+        _exit (4);
+
+      if (botomfa_file_replace (target, "new", 3, &error))
+        _exit (1);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+          strstr (error->message, "start it again") == NULL)
+        _exit (2);
+      g_clear_error (&error);
+      if (botomfa_file_read (target, &seen, &length, &exists, &error) ||
+          strstr (error->message, "start it again") == NULL)
+        _exit (3);
+      g_clear_error (&error);
+      _exit (0);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  if (WEXITSTATUS (status) == 77)
+    {
+      g_test_skip ("cannot bind-mount a file here");
+      return;
+    }
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  contents = read_file (host);
+  g_assert_cmpstr (contents, ==, "written on the host");
+  names = list_dir (sandbox);
+  g_assert_cmpstr (names, ==, "credentials");
+}
+
 /* What a writer killed between mkostemp() and rename() leaves behind is
  * swept by the next one; nothing else in the folder is touched. */
 static void
@@ -879,6 +960,7 @@ main (int    argc,
   ADD ("replace/write-fails", test_replace_write_fails);
   ADD ("replace/keeps-owner", test_replace_keeps_owner);
   ADD ("replace/bind-mounted", test_replace_bind_mounted);
+  ADD ("replace/bind-mounted-stale", test_replace_bind_mounted_stale);
   ADD ("replace/sweep-temporaries", test_sweep_temporaries);
   ADD ("lock/excludes", test_lock_excludes);
   ADD ("lock/file", test_lock_file);

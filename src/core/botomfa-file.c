@@ -43,6 +43,20 @@ struct _BotomfaFileLock
                  display_, g_strerror (errsv_)); \
   } G_STMT_END
 
+/* Inside a sandbox the file is bind-mounted at start; once a program
+ * outside replaced it (renamed a new file over it) the sandbox sees only
+ * the old one, nameless. Nothing but a restart of the sandbox helps. */
+static void
+set_stale_mount_error (GError     **error,
+                       const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               _("“%s” was replaced by another program since botomfa started, and the sandbox "
+                 "still shows the old file. Quit botomfa and start it again."), display);
+}
+
 static void
 wipe_free (char  *buffer,
            gsize  size)
@@ -89,7 +103,16 @@ botomfa_file_read (const char  *path,
       return FALSE;
     }
 
-  size = (fstat (fd, &st) == 0 && st.st_size > 0) ? (gsize) st.st_size + 1 : 4096;
+  if (fstat (fd, &st) != 0)
+    st.st_size = 0;
+  else if (st.st_nlink == 0)
+    {
+      close (fd);
+      set_stale_mount_error (error, path);
+      return FALSE;
+    }
+
+  size = st.st_size > 0 ? (gsize) st.st_size + 1 : 4096;
   buffer = g_malloc (size);
 
   for (;;)
@@ -298,6 +321,14 @@ rewrite_in_place (const char  *target,
   if (fstat (fd, &st) != 0)
     {
       *errsv = errno;
+      goto fail;
+    }
+  /* Another program replaced the file outside the sandbox (a rename, as
+   * we do ourselves): our bind mount still shows the old file, which no
+   * longer has a name. Writing it would reach nobody. */
+  if (st.st_nlink == 0)
+    {
+      *errsv = ESTALE;
       goto fail;
     }
 
@@ -518,7 +549,13 @@ botomfa_file_replace (const char  *path,
       if (errsv != EBUSY && errsv != EXDEV)
         goto fail;
       if (!rewrite_in_place (target, contents, length, mode, &errsv))
-        goto fail;
+        {
+          unlink (tmp);
+          if (errsv != ESTALE)
+            goto fail_message;
+          set_stale_mount_error (error, path);
+          return FALSE;
+        }
       unlink (tmp);
       return TRUE;
     }
@@ -533,6 +570,7 @@ fail:
     close (fd);
   if (!unnamed)
     unlink (tmp);
+fail_message:
   set_error_errno (error, errsv, _("Could not write “%s”: %s"), path);
   return FALSE;
 }
