@@ -219,6 +219,9 @@ class CliTest(unittest.TestCase):
         before = self.install_boto()
         for args, stdin in ((['--duration', '899'], '123456\n'),
                             (['--duration', '129601'], '123456\n'),
+                            (['--duration', '-1'], '123456\n'),
+                            (['--duration', '0'], '123456\n'),
+                            (['--duration', 'soon'], '123456\n'),
                             (['--force'], '12345\n'),
                             (['--force'], '12345a\n'),
                             (['--force'], '')):
@@ -330,6 +333,36 @@ class CliTest(unittest.TestCase):
         self.assertIn('long-term keys', r.stderr)
         self.assertEqual(Path(self.aws).read_bytes(), before)
         self.assertEqual(Path(self.boto).read_bytes(), boto_before)
+        self.assertNotIn('Enter AWS MFA code', r.stdout, 'refused before the code is asked for')
+        self.assertNotIn('GetSessionToken', [a for a, _ in self.server.actions()])
+
+    def test_boto_config_as_the_aws_credentials_file_too(self):
+        """Both targets in one file: one edit, one write, no lock waiting
+        for itself."""
+        self.store_key()
+        before = self.install_boto('[Boto]\ndebug = 0\n')
+        env = dict(self.env, AWS_SHARED_CREDENTIALS_FILE=self.boto)
+        r = self.run_cli('--force', '--aws-profile', 'mfa', stdin='123456\n', env=env, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ini = self.read_ini(self.boto)
+        token = ini.get('Credentials', 'aws_security_token')
+        self.assertEqual(ini.get('mfa', 'aws_session_token'), token)
+        self.assertEqual(ini.get('mfa', 'aws_security_token'), token)
+        self.assertTrue(Path(self.boto).read_bytes().startswith(before))
+
+    def test_written_nowhere_is_refused_before_the_code(self):
+        self.store_key()
+        config = Path(self.tmp) / 'config'
+        keyfile = config / 'glib-2.0' / 'settings' / 'keyfile'
+        keyfile.parent.mkdir(parents=True)
+        keyfile.write_text('[io/github/botomfa/Botomfa]\nwrite-boto-config=false\n')
+        env = dict(self.env, GSETTINGS_BACKEND='keyfile', XDG_CONFIG_HOME=str(config))
+        r = self.run_cli('--force', stdin='123456\n', env=env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('write the temporary credentials nowhere', r.stderr)
+        self.assertNotIn('Enter AWS MFA code', r.stdout)
+        self.assertEqual(self.server.requests(), [])
+        self.assertFalse(Path(self.boto).exists())
 
     def test_boto_credentials_with_long_term_keys_are_kept(self):
         self.store_key()
@@ -339,6 +372,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn('[Credentials] in %s holds long-term keys' % self.boto, r.stderr)
         self.assertEqual(Path(self.boto).read_bytes(), before)
+        self.assertNotIn('GetSessionToken', [a for a, _ in self.server.actions()])
 
     def test_import_long_term(self):
         text = ('# mine\n[long-term]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n'

@@ -31,7 +31,8 @@ enum
   EXIT_NOT_SET_UP = 3,
 };
 
-static int      opt_duration = -1;
+static gint64   opt_duration;
+static gboolean opt_duration_given;
 static gboolean opt_force;
 static char    *opt_profile;
 static char    *opt_mfa_serial;
@@ -44,8 +45,26 @@ static gboolean opt_forget_long_term;
 static int      opt_timeout = BOTOMFA_STS_DEFAULT_TIMEOUT;
 static gboolean opt_version;
 
+/* A callback, not G_OPTION_ARG_INT with a "not given" value: every number
+ * the user can type must reach the range check */
+static gboolean
+parse_duration (const char  *option_name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &opt_duration, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Cannot parse integer value “%s” for %s"), value, option_name);
+      return FALSE;
+    }
+  opt_duration_given = TRUE;
+  return TRUE;
+}
+
 static const GOptionEntry entries[] = {
-  { "duration", 'd', 0, G_OPTION_ARG_INT, &opt_duration,
+  { "duration", 'd', 0, G_OPTION_ARG_CALLBACK, parse_duration,
     N_("Lifetime of new temporary credentials, 900 to 129600 seconds (default 900, or the "
        "lifetime chosen in the applet)"), N_("SECONDS") },
   { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force,
@@ -345,6 +364,12 @@ renew (BotomfaProfile   *profile,
       return EXIT_NOT_SET_UP;
     }
 
+  /* Before the code is asked for: one spent on credentials that could not
+   * be written would be lost */
+  targets = botomfa_profile_get_targets (profile);
+  if (!botomfa_targets_check (targets, &error))
+    return fail_with (error);
+
   user = botomfa_mfa_user_name (profile->mfa_serial);
   prompt = g_strdup_printf (_("Enter AWS MFA code for user %s:"), user);
   input = read_line (prompt, TRUE);
@@ -357,8 +382,8 @@ renew (BotomfaProfile   *profile,
 
   /* The original's default was 900 s; a lifetime chosen in the applet
    * counts as the user's default here too */
-  if (opt_duration > 0)
-    duration = opt_duration;
+  if (opt_duration_given)
+    duration = (guint) opt_duration;
   else if (profile->duration_is_set)
     duration = profile->duration;
   else
@@ -370,7 +395,6 @@ renew (BotomfaProfile   *profile,
   if (temporary == NULL)
     return fail_with (error);
 
-  targets = botomfa_profile_get_targets (profile);
   if (!botomfa_targets_write (targets, temporary, &error))
     return fail_with (error);
 
@@ -799,7 +823,7 @@ main (int   argc,
     }
 
   /* Checked before anything else happens: AWS would refuse it anyway */
-  if (opt_duration != -1 &&
+  if (opt_duration_given &&
       (opt_duration < BOTOMFA_STS_MIN_DURATION || opt_duration > BOTOMFA_STS_MAX_DURATION))
     {
       g_autofree char *message =

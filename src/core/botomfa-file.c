@@ -608,6 +608,14 @@ canonical_target (const char  *path,
   return g_build_filename (real_dir, base, NULL);
 }
 
+char *
+botomfa_file_canonical (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return canonical_target (path, NULL);
+}
+
 /* The lock is a separate file in $XDG_RUNTIME_DIR, not the target itself:
  * botomfa_file_replace() renames a new inode over the target, so a lock held
  * on the old inode would not exclude a writer that opens the file after the

@@ -20,6 +20,10 @@ gboolean         botomfa_file_read    (const char       *path,
 /* The file PATH finally names after following its symlinks (which need
  * not exist); NULL if a link cannot be read. */
 char            *botomfa_file_resolve (const char       *path);
+/* PATH as the one name every way of naming the file maps to (symlinks
+ * followed, absolute, the folder's own links resolved); NULL if a link
+ * cannot be read. */
+char            *botomfa_file_canonical (const char     *path);
 /* Replaces the file atomically: a temporary file in the target's directory
  * (after following symlinks), fsync, rename over the target, fsync of the
  * directory. The mode is kept but never looser than 0600 (new files: 0600). */

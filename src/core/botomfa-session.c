@@ -789,6 +789,14 @@ renew_thread (GTask        *task,
       return;
     }
 
+  /* Before the code is spent: on credentials that could not be written */
+  targets = botomfa_profile_get_targets (data->profile);
+  if (!botomfa_targets_check (targets, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
   client = botomfa_sts_client_new (data->profile->sts_endpoint, data->profile->sts_region);
   data->temporary = botomfa_sts_client_get_session_token (client, long_term,
                                                           data->profile->mfa_serial, data->code,
@@ -802,7 +810,6 @@ renew_thread (GTask        *task,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  targets = botomfa_profile_get_targets (data->profile);
   if (!botomfa_targets_write (targets, data->temporary, &error))
     {
       g_task_return_error (task, error);

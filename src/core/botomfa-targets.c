@@ -194,20 +194,18 @@ botomfa_target_read (const BotomfaTarget  *self,
   return credentials_from_section (ini, self->section);
 }
 
+/* A section that holds an IAM user's own keys is not ours to replace:
+ * overwriting it would destroy the only copy of a long-term secret. An
+ * AKIA key beside a token is a stale example, not a key pair in use. */
 static gboolean
-apply_credentials (const BotomfaTarget       *target,
-                   BotomfaIni                *ini,
-                   const BotomfaCredentials  *credentials,
-                   GError                   **error)
+check_writable (const BotomfaTarget  *target,
+                BotomfaIni           *ini,
+                GError              **error)
 {
   g_autofree char *existing = botomfa_ini_get (ini, target->section, KEY_ID);
   g_autoptr(BotomfaSecret) token = botomfa_ini_get (ini, target->section, KEY_TOKEN);
   g_autoptr(BotomfaSecret) session = botomfa_ini_get (ini, target->section, KEY_SESSION);
-  g_autofree char *expires = NULL;
 
-  /* A section that holds an IAM user's own keys is not ours to replace:
-   * overwriting it would destroy the only copy of a long-term secret. An
-   * AKIA key beside a token is a stale example, not a key pair in use. */
   if (botomfa_access_key_is_long_term (existing) &&
       (token == NULL || *token == '\0') && (session == NULL || *session == '\0'))
     {
@@ -219,6 +217,54 @@ apply_credentials (const BotomfaTarget       *target,
                    target->section, display, "AKIA");
       return FALSE;
     }
+
+  return TRUE;
+}
+
+static gboolean
+check_not_empty (GPtrArray  *targets,
+                 GError    **error)
+{
+  if (targets->len > 0)
+    return TRUE;
+
+  g_set_error_literal (error, BOTOMFA_TARGET_ERROR, BOTOMFA_TARGET_ERROR_NO_TARGET,
+                       _("botomfa is set to write the temporary credentials nowhere. Turn on "
+                         "writing the boto config, or name an AWS credentials profile."));
+  return FALSE;
+}
+
+gboolean
+botomfa_targets_check (GPtrArray  *targets,
+                       GError    **error)
+{
+  g_return_val_if_fail (targets != NULL, FALSE);
+
+  if (!check_not_empty (targets, error))
+    return FALSE;
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const BotomfaTarget *target = g_ptr_array_index (targets, i);
+      g_autoptr(BotomfaIni) ini = load_ini (target->path, error);
+
+      if (ini == NULL || !check_writable (target, ini, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+apply_credentials (const BotomfaTarget       *target,
+                   BotomfaIni                *ini,
+                   const BotomfaCredentials  *credentials,
+                   GError                   **error)
+{
+  g_autofree char *expires = NULL;
+
+  if (!check_writable (target, ini, error))
+    return FALSE;
 
   botomfa_ini_set (ini, target->section, KEY_ID, credentials->access_key_id);
   botomfa_ini_set (ini, target->section, KEY_SECRET, credentials->secret_access_key);
@@ -251,16 +297,20 @@ apply_credentials (const BotomfaTarget       *target,
 typedef struct
 {
   const BotomfaTarget *target;
-  char                *real_path;
+  char                *real_path;  /* canonical: two names, one file */
   BotomfaFileLock     *lock;
   BotomfaIni          *ini;
+  gboolean             shared;     /* the file of an earlier target */
 } PendingWrite;
 
 static void
 pending_write_clear (PendingWrite *pending)
 {
-  g_clear_pointer (&pending->ini, botomfa_ini_free);
-  g_clear_pointer (&pending->lock, botomfa_file_unlock);
+  if (!pending->shared)
+    {
+      g_clear_pointer (&pending->ini, botomfa_ini_free);
+      g_clear_pointer (&pending->lock, botomfa_file_unlock);
+    }
   g_clear_pointer (&pending->real_path, g_free);
 }
 
@@ -276,6 +326,9 @@ botomfa_targets_write (GPtrArray                 *targets,
   g_return_val_if_fail (targets != NULL, FALSE);
   g_return_val_if_fail (credentials != NULL && credentials->session_token != NULL, FALSE);
 
+  if (!check_not_empty (targets, error))
+    return FALSE;
+
   pending = g_new0 (PendingWrite, targets->len);
 
   /* Phase 1: lock, read, parse and edit every file in memory. Any refusal
@@ -287,13 +340,28 @@ botomfa_targets_write (GPtrArray                 *targets,
       const BotomfaTarget *target = g_ptr_array_index (targets, i);
 
       pending[i].target = target;
-      pending[i].lock = botomfa_file_lock (target->path, error);
-      if (pending[i].lock == NULL)
-        goto out;
+      pending[i].real_path = botomfa_file_canonical (target->path);
+      /* The same file once more: a second lock of our own would wait for
+       * ever, and two saves would each drop the other's edit */
+      for (guint j = 0; j < i && pending[i].real_path != NULL; j++)
+        if (g_strcmp0 (pending[j].real_path, pending[i].real_path) == 0)
+          {
+            pending[i].shared = TRUE;
+            pending[i].lock = pending[j].lock;
+            pending[i].ini = pending[j].ini;
+            break;
+          }
 
-      pending[i].ini = load_ini (target->path, error);
-      if (pending[i].ini == NULL)
-        goto out;
+      if (!pending[i].shared)
+        {
+          pending[i].lock = botomfa_file_lock (target->path, error);
+          if (pending[i].lock == NULL)
+            goto out;
+
+          pending[i].ini = load_ini (target->path, error);
+          if (pending[i].ini == NULL)
+            goto out;
+        }
 
       if (!apply_credentials (target, pending[i].ini, credentials, error))
         goto out;
@@ -301,7 +369,7 @@ botomfa_targets_write (GPtrArray                 *targets,
 
   /* Phase 2: replace each file atomically. */
   for (i = 0; i < targets->len; i++)
-    if (!save_ini (pending[i].target->path, pending[i].ini, error))
+    if (!pending[i].shared && !save_ini (pending[i].target->path, pending[i].ini, error))
       goto out;
 
   ret = TRUE;

@@ -16,6 +16,7 @@ typedef enum
 {
   BOTOMFA_TARGET_ERROR_LONG_TERM_PROFILE,  /* would overwrite AKIA… keys */
   BOTOMFA_TARGET_ERROR_NO_LONG_TERM,       /* no [long-term] section to import */
+  BOTOMFA_TARGET_ERROR_NO_TARGET,          /* set to write the credentials nowhere */
 } BotomfaTargetError;
 
 typedef enum
@@ -53,9 +54,16 @@ char               *botomfa_target_describe                    (const BotomfaTar
 BotomfaCredentials *botomfa_target_read                        (const BotomfaTarget *self,
                                                                 GError             **error);
 
+/* Whether botomfa_targets_write() would refuse these targets (none at
+ * all, a file that cannot be parsed safely, a profile holding long-term
+ * keys): asked before an MFA code is spent on credentials that could not
+ * be written. Takes no locks; the write checks again. */
+gboolean            botomfa_targets_check                      (GPtrArray           *targets,
+                                                                GError             **error);
 /* Writes @credentials to every target, all or nothing as far as a file
  * system allows: every file is read, parsed and checked under its lock
- * before the first one is replaced. */
+ * before the first one is replaced. Two targets in one file (the boto
+ * config named as the AWS credentials file too) are one edit. */
 gboolean            botomfa_targets_write                      (GPtrArray           *targets,
                                                                 const BotomfaCredentials *credentials,
                                                                 GError             **error);
