@@ -785,7 +785,7 @@ main (int   argc,
       "  AWS_SHARED_CREDENTIALS_FILE   the AWS credentials file (default ~/.aws/credentials)\n"
       "  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL  the STS endpoint\n"
       "  AWS_CA_BUNDLE                 extra trusted certificates\n"
-      "  AWS_REGION                    the signing region for custom endpoints"));
+      "  AWS_REGION, AWS_DEFAULT_REGION  the signing region for custom endpoints"));
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 

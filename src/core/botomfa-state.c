@@ -60,22 +60,35 @@ botomfa_state_from_expiration (GDateTime *expiration,
 }
 
 /* "2h 14m", "14m", "<1m": compact enough for a panel. Minutes are rounded
- * down so the label never promises time that is not there. */
+ * down so the label never promises time that is not there. The numbers
+ * are ints, so that xgettext can read the formats. */
 char *
 botomfa_format_remaining_short (gint64 seconds)
 {
-  gint64 hours, minutes;
+  int hours, minutes;
 
   if (seconds < 60)
-    return g_strdup ("<1m");
+    /* Translators: the panel label when less than a minute is left */
+    return g_strdup (_("<1m"));
 
-  hours = seconds / 3600;
-  minutes = (seconds % 3600) / 60;
+  hours = (int) MIN (seconds / 3600, G_MAXINT);
+  minutes = (int) ((seconds % 3600) / 60);
 
   if (hours == 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "m", minutes);
+    /* Translators: the panel label, minutes left: "14m". Keep it short */
+    return g_strdup_printf (_("%dm"), minutes);
 
-  return g_strdup_printf ("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT "m", hours, minutes);
+  /* Translators: the panel label, hours and minutes left: "2h 14m". Keep
+   * it short, and translate "00h 00m" (its widest form) to match */
+  return g_strdup_printf (_("%dh %02dm"), hours, minutes);
+}
+
+const char *
+botomfa_format_remaining_short_guide (void)
+{
+  /* Translators: the widest panel label ("%dh %02dm" with two-digit
+   * hours), which keeps the panel from jumping as it counts down */
+  return _("00h 00m");
 }
 
 /* "2 h 14 min", "14 min", "less than a minute": for sentences. The

@@ -34,6 +34,7 @@ BotomfaState  botomfa_state_from_expiration  (GDateTime    *expiration,
 gint64        botomfa_seconds_remaining      (GDateTime    *expiration,
                                               GDateTime    *now);
 char         *botomfa_format_remaining_short (gint64        seconds);
+const char   *botomfa_format_remaining_short_guide (void);
 char         *botomfa_format_remaining_long  (gint64        seconds);
 char         *botomfa_format_status_line     (BotomfaState  state,
                                               GDateTime    *expiration,

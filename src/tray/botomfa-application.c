@@ -32,7 +32,6 @@ struct _BotomfaApplication
   GtkWidget        *mfa_dialog;
   GtkWidget        *preferences;
   GtkWidget        *status_window;
-  GSettings        *settings;
 
   BotomfaState      notified_state;
   gboolean          background;

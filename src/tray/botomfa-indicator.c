@@ -30,9 +30,6 @@ struct _BotomfaIndicator
 
 G_DEFINE_FINAL_TYPE (BotomfaIndicator, botomfa_indicator, G_TYPE_OBJECT)
 
-/* The widest label we show: keeps the panel from jumping as it counts */
-#define LABEL_GUIDE "00h 00m"
-
 static void
 update (BotomfaIndicator *self)
 {
@@ -57,7 +54,7 @@ update (BotomfaIndicator *self)
     }
 
   if (g_strcmp0 (label, app_indicator_get_label (self->indicator) ?: "") != 0)
-    app_indicator_set_label (self->indicator, label, LABEL_GUIDE);
+    app_indicator_set_label (self->indicator, label, botomfa_format_remaining_short_guide ());
 
   /* AppIndicator has no tooltip: the title carries the state in words */
   /* Translators: the tray item's title, "AWS credentials: Valid for 2 h 14 min, until 16:05" */

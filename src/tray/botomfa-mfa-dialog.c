@@ -47,7 +47,7 @@ on_code_changed (BotomfaMfaDialog *self)
   gboolean complete = get_code (self, code);
 
   gtk_widget_set_sensitive (self->renew_button, complete && self->cancellable == NULL);
-  memset (code, 0, sizeof code);
+  explicit_bzero (code, sizeof code);
 }
 
 /* Digits and spaces only (a pasted "123 456" is fine, letters are not):
@@ -155,7 +155,7 @@ submit (BotomfaMfaDialog *self)
 
   botomfa_session_renew_async (self->session, code, duration, self->cancellable, on_renewed,
                                g_object_ref (self));
-  memset (code, 0, sizeof code);
+  explicit_bzero (code, sizeof code);
 }
 
 static void
