@@ -29,6 +29,14 @@ class IndicatorTest(TrayTest):
         self.assertEqual(self.menu(), [('Not set up', False), ('_Set Up…', True),
                                        ('_Preferences…', True), ('_Quit', True)])
 
+    def test_key_but_no_mfa_device(self):
+        self.set_up_key()
+        del self.env['AWS_ACT_NUM']
+        self.start()
+        self.wait_icon('not-set-up')
+        self.assertIn('No MFA device is known. Enter its ARN or serial number in Preferences.',
+                      [label for label, _ in self.menu()])
+
     def test_valid(self):
         self.set_up_key()
         self.renew_with_cli(datetime.now(timezone.utc) + timedelta(hours=2, minutes=14, seconds=30))

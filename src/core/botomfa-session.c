@@ -668,7 +668,12 @@ botomfa_session_get_error (BotomfaSession *self)
     return self->error;
   if (botomfa_session_get_state (self) == BOTOMFA_STATE_ERROR)
     return self->check_error;
-  return self->setup_problem;
+  if (self->setup_problem != NULL)
+    return self->setup_problem;
+  /* A key but no device: "not set up" alone would not say what is missing */
+  if (self->set_up_known && self->has_key && self->profile->mfa_serial == NULL)
+    return _("No MFA device is known. Enter its ARN or serial number in Preferences.");
+  return NULL;
 }
 
 const char *
