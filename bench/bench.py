@@ -40,7 +40,7 @@ BENCH = Path(__file__).resolve().parent
 SOURCE = BENCH.parent
 sys.path.insert(0, str(SOURCE / 'tests'))
 from botomfatest import (StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY,  # noqa: E402
-                         MFA_SERIAL, ACCOUNT)
+                         MFA_SERIAL, ACCOUNT, wait_for)
 
 WATCHER = SOURCE / 'tests' / 'sni-watcher.py'
 
@@ -107,17 +107,6 @@ def loadavg():
 
 def median(values):
     return statistics.median(values) if values else float('nan')
-
-
-def wait_for(predicate, timeout=10.0, interval=0.05, what='condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError('timed out waiting for %s' % what)
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------

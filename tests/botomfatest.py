@@ -43,6 +43,19 @@ STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
 API_VERSION = '2011-06-15'
 
 
+def wait_for(predicate, timeout=10, interval=0.1, what='condition'):
+    """Polls predicate() until it returns something true, and returns that;
+    AssertionError (a test failure) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out waiting for %s' % what)
+        time.sleep(interval)
+
+
 def keyring_items(profile):
     """Our keyring items for `profile` as [(attributes, secret)], read with
     libsecret's Python binding: an independent reader of what the C code

@@ -624,6 +624,95 @@ test_replace_keeps_owner (Fixture       *fixture,
   g_assert_cmpint (st.st_mode & 07777, ==, 0600);
 }
 
+/* In a child: a mount namespace of its own, as a Flatpak sandbox has, with
+ * the file HOST bind-mounted over TARGET. Nothing done in it may propagate
+ * back: the mount holding TARGET is made private. That is "/" on a normal
+ * system; in a chroot "/" is no mount point, so walk up to the nearest. */
+static gboolean
+bind_mount_privately (const char *host,
+                      const char *target)
+{
+  g_autofree char *mount_point = g_path_get_dirname (target);
+
+  if (unshare (CLONE_NEWNS) != 0)
+    return FALSE;
+  while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    {
+      char *parent;
+
+      if (errno != EINVAL || g_str_equal (mount_point, "/"))
+        return FALSE;
+      parent = g_path_get_dirname (mount_point);
+      g_free (mount_point);
+      mount_point = parent;
+    }
+  return mount (host, target, NULL, MS_BIND, NULL) == 0;
+}
+
+/* What a test does inside the sandbox: 0 for success, another exit status
+ * names the step that failed */
+typedef int (*SandboxedFunc) (const char *host,
+                              const char *target,
+                              const char *sandbox);
+
+/* HOST (holding HOST_CONTENTS) bind-mounted over SANDBOX/credentials in a
+ * child of its own mount namespace, where FUNC runs. FALSE (the test
+ * skipped) where no private mount namespace can be had. */
+static gboolean
+run_sandboxed (Fixture       *fixture,
+               const char    *host_contents,
+               SandboxedFunc  func)
+{
+  g_autofree char *host = path_in (fixture, "host-credentials", NULL);
+  g_autofree char *sandbox = path_in (fixture, "sandbox", NULL);
+  g_autofree char *target = path_in (fixture, "sandbox", "credentials", NULL);
+  g_autofree char *names = NULL;
+  pid_t pid;
+  int status;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root for a private mount namespace");
+      return FALSE;
+    }
+  write_file (host, host_contents, 0600);
+  g_assert_no_errno (g_mkdir (sandbox, 0700));
+  write_file (target, "", 0600);
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    _exit (bind_mount_privately (host, target) ? func (host, target, sandbox) : 77);
+
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  if (WEXITSTATUS (status) == 77)
+    {
+      g_test_skip ("cannot bind-mount a file here");
+      return FALSE;
+    }
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  /* no temporary file left in the sandbox's folder */
+  names = list_dir (sandbox);
+  g_assert_cmpstr (names, ==, "credentials");
+  return TRUE;
+}
+
+static int
+replace_in_sandbox (const char *host,
+                    const char *target,
+                    const char *sandbox)
+{
+  GError *error = NULL;
+  g_autofree char *seen = NULL;
+
+  if (!botomfa_file_replace (target, "new", 3, &error))
+    return 1;
+  if (!g_file_get_contents (target, &seen, NULL, NULL) || strcmp (seen, "new") != 0)
+    return 2;
+  return 0;
+}
+
 /* A single file bind-mounted over the target (a Flatpak sandbox): rename()
  * fails with EBUSY and the file is rewritten in place. */
 static void
@@ -631,66 +720,42 @@ test_replace_bind_mounted (Fixture       *fixture,
                            gconstpointer  data)
 {
   g_autofree char *host = path_in (fixture, "host-credentials", NULL);
-  g_autofree char *sandbox = path_in (fixture, "sandbox", NULL);
-  g_autofree char *target = path_in (fixture, "sandbox", "credentials", NULL);
   g_autofree char *contents = NULL;
-  pid_t pid;
-  int status;
 
-  if (geteuid () != 0)
-    {
-      g_test_skip ("needs root for a private mount namespace");
-      return;
-    }
-  write_file (host, "old contents, longer than the new ones", 0600);
-  g_assert_no_errno (g_mkdir (sandbox, 0700));
-  write_file (target, "", 0600);
-
-  pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      GError *error = NULL;
-      g_autofree char *names = NULL;
-      g_autofree char *seen = NULL;
-
-      g_autofree char *mount_point = g_strdup (sandbox);
-
-      if (unshare (CLONE_NEWNS) != 0)
-        _exit (77);
-      /* Nothing done in this namespace may propagate back: make the mount
-       * holding the sandbox private. That is "/" on a normal system; in a
-       * chroot "/" is no mount point, so walk up to the nearest one. */
-      while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        {
-          char *parent;
-
-          if (errno != EINVAL || g_str_equal (mount_point, "/"))
-            _exit (77);
-          parent = g_path_get_dirname (mount_point);
-          g_free (mount_point);
-          mount_point = parent;
-        }
-      if (mount (host, target, NULL, MS_BIND, NULL) != 0)
-        _exit (77);
-      if (!botomfa_file_replace (target, "new", 3, &error))
-        _exit (1);
-      if (!g_file_get_contents (target, &seen, NULL, NULL) || strcmp (seen, "new") != 0)
-        _exit (2);
-      names = list_dir (sandbox);
-      _exit (strcmp (names, "credentials") == 0 ? 0 : 3);
-    }
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  if (WEXITSTATUS (status) == 77)
-    {
-      g_test_skip ("cannot bind-mount a file here");
-      return;
-    }
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  if (!run_sandboxed (fixture, "old contents, longer than the new ones", replace_in_sandbox))
+    return;
   /* The write went through the mount into the host's file, truncated. */
   contents = read_file (host);
   g_assert_cmpstr (contents, ==, "new");
+}
+
+static int
+replace_stale_in_sandbox (const char *host,
+                          const char *target,
+                          const char *sandbox)
+{
+  g_autofree char *host_new = g_strconcat (host, ".new", NULL);
+  GError *error = NULL;
+  g_autofree char *seen = NULL;
+  gsize length;
+  gboolean exists;
+
+  /* the host's botomfa (or an editor) saves atomically */
+  write_file (host_new, "written on the host", 0600);
+  if (rename (host_new, host) != 0)
+    return 4;
+
+  if (botomfa_file_replace (target, "new", 3, &error))
+    return 1;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
+      strstr (error->message, "start it again") == NULL)
+    return 2;
+  g_clear_error (&error);
+  if (botomfa_file_read (target, &seen, &length, &exists, &error) ||
+      strstr (error->message, "start it again") == NULL)
+    return 3;
+  g_clear_error (&error);
+  return 0;
 }
 
 /* The host replaced the file (renamed a new one over it) after the
@@ -702,76 +767,12 @@ test_replace_bind_mounted_stale (Fixture       *fixture,
                                  gconstpointer  data)
 {
   g_autofree char *host = path_in (fixture, "host-credentials", NULL);
-  g_autofree char *host_new = path_in (fixture, "host-credentials.new", NULL);
-  g_autofree char *sandbox = path_in (fixture, "sandbox", NULL);
-  g_autofree char *target = path_in (fixture, "sandbox", "credentials", NULL);
   g_autofree char *contents = NULL;
-  g_autofree char *names = NULL;
-  pid_t pid;
-  int status;
 
-  if (geteuid () != 0)
-    {
-      g_test_skip ("needs root for a private mount namespace");
-      return;
-    }
-  write_file (host, "as the sandbox found it", 0600);
-  g_assert_no_errno (g_mkdir (sandbox, 0700));
-  write_file (target, "", 0600);
-
-  pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    {
-      GError *error = NULL;
-      g_autofree char *mount_point = g_strdup (sandbox);
-      g_autofree char *seen = NULL;
-      gsize length;
-      gboolean exists;
-
-      if (unshare (CLONE_NEWNS) != 0)
-        _exit (77);
-      while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        {
-          char *parent;
-
-          if (errno != EINVAL || g_str_equal (mount_point, "/"))
-            _exit (77);
-          parent = g_path_get_dirname (mount_point);
-          g_free (mount_point);
-          mount_point = parent;
-        }
-      if (mount (host, target, NULL, MS_BIND, NULL) != 0)
-        _exit (77);
-      /* the host's botomfa (or an editor) saves atomically */
-      write_file (host_new, "written on the host", 0600);
-      if (rename (host_new, host) != 0)
-        _exit (4);
-
-      if (botomfa_file_replace (target, "new", 3, &error))
-        _exit (1);
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
-          strstr (error->message, "start it again") == NULL)
-        _exit (2);
-      g_clear_error (&error);
-      if (botomfa_file_read (target, &seen, &length, &exists, &error) ||
-          strstr (error->message, "start it again") == NULL)
-        _exit (3);
-      g_clear_error (&error);
-      _exit (0);
-    }
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  if (WEXITSTATUS (status) == 77)
-    {
-      g_test_skip ("cannot bind-mount a file here");
-      return;
-    }
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  if (!run_sandboxed (fixture, "as the sandbox found it", replace_stale_in_sandbox))
+    return;
   contents = read_file (host);
   g_assert_cmpstr (contents, ==, "written on the host");
-  names = list_dir (sandbox);
-  g_assert_cmpstr (names, ==, "credentials");
 }
 
 /* What a writer killed between mkostemp() and rename() leaves behind is

@@ -38,7 +38,7 @@ gi.require_version('Gio', '2.0')
 gi.require_version('Atspi', '2.0')
 from gi.repository import Atspi, Gio, GLib  # noqa: E402
 
-from botomfatest import StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT  # noqa: E402
+from botomfatest import StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT, wait_for  # noqa: E402,F401
 
 TESTS = Path(__file__).resolve().parent
 SOURCE = TESTS.parent
@@ -53,17 +53,6 @@ STATUS_WINDOW = 'AWS Credentials'
 # threads): moves the applet's wall clock, as a suspend does, while its
 # monotonic clock, and so every GLib timeout, runs on
 FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1'
-
-
-def wait_for(predicate, timeout=10, interval=0.1, what='condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s' % what)
-        time.sleep(interval)
 
 
 def iso(dt):

@@ -18,6 +18,9 @@
  * or, without libFuzzer, linked with fuzz-replay.c to replay the corpus. */
 #include "config.h"
 
+#define FUZZ_TARGET "fuzz-ini"
+#include "fuzz-common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +29,6 @@
 #include <glib.h>
 
 #include "botomfa-ini.h"
-
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define SECTION "Credentials"
 #define DEFAULT_SECTION "DEFAULT"
@@ -56,20 +57,6 @@ static const char * const values[] = {
   "tab\tinside",
   "\xc3\xa9t\xc3\xa9 \xe2\x88\x91 \xce\xa3",
 };
-
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-fail (const char *format,
-      ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fprintf (stderr, "fuzz-ini: ");
-  vfprintf (stderr, format, args);
-  fprintf (stderr, "\n");
-  va_end (args);
-  abort ();
-}
 
 static void
 init_once (void)

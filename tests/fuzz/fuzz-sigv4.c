@@ -26,6 +26,9 @@
  * or, without libFuzzer, linked with fuzz-replay.c to replay the corpus. */
 #include "config.h"
 
+#define FUZZ_TARGET "fuzz-sigv4"
+#include "fuzz-common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,28 +38,12 @@
 
 #include "botomfa-sigv4.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 #define ACCESS_KEY_ID "AKIDEXAMPLE"
 #define SECRET_ACCESS_KEY "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define SESSION_TOKEN "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQ=="
 #define MAX_HEADERS 64
 
 static GDateTime *signing_time;
-
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-fail (const char *format,
-      ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fprintf (stderr, "fuzz-sigv4: ");
-  vfprintf (stderr, format, args);
-  fprintf (stderr, "\n");
-  va_end (args);
-  abort ();
-}
 
 static void
 init_once (void)

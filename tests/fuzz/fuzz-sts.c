@@ -18,6 +18,9 @@
  * or, without libFuzzer, linked with fuzz-replay.c to replay the corpus. */
 #include "config.h"
 
+#define FUZZ_TARGET "fuzz-sts"
+#include "fuzz-common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,23 +31,7 @@
 #include "botomfa-credentials.h"
 #include "botomfa-sts-private.h"
 
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 static GDateTime *local_now;
-
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-fail (const char *format,
-      ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fprintf (stderr, "fuzz-sts: ");
-  vfprintf (stderr, format, args);
-  fprintf (stderr, "\n");
-  va_end (args);
-  abort ();
-}
 
 static void
 init_once (void)
