@@ -655,27 +655,30 @@ typedef int (*SandboxedFunc) (const char *host,
                               const char *target,
                               const char *sandbox);
 
-/* HOST (holding HOST_CONTENTS) bind-mounted over SANDBOX/credentials in a
- * child of its own mount namespace, where FUNC runs. FALSE (the test
- * skipped) where no private mount namespace can be had. */
-static gboolean
+/* HOST (holding HOST_BEFORE) bind-mounted over SANDBOX/credentials in a
+ * child of its own mount namespace, where FUNC runs; then HOST must hold
+ * HOST_AFTER. The test is skipped where no private mount namespace can be
+ * had. */
+static void
 run_sandboxed (Fixture       *fixture,
-               const char    *host_contents,
-               SandboxedFunc  func)
+               const char    *host_before,
+               SandboxedFunc  func,
+               const char    *host_after)
 {
   g_autofree char *host = path_in (fixture, "host-credentials", NULL);
   g_autofree char *sandbox = path_in (fixture, "sandbox", NULL);
   g_autofree char *target = path_in (fixture, "sandbox", "credentials", NULL);
   g_autofree char *names = NULL;
+  g_autofree char *contents = NULL;
   pid_t pid;
   int status;
 
   if (geteuid () != 0)
     {
       g_test_skip ("needs root for a private mount namespace");
-      return FALSE;
+      return;
     }
-  write_file (host, host_contents, 0600);
+  write_file (host, host_before, 0600);
   g_assert_no_errno (g_mkdir (sandbox, 0700));
   write_file (target, "", 0600);
 
@@ -689,13 +692,14 @@ run_sandboxed (Fixture       *fixture,
   if (WEXITSTATUS (status) == 77)
     {
       g_test_skip ("cannot bind-mount a file here");
-      return FALSE;
+      return;
     }
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   /* no temporary file left in the sandbox's folder */
   names = list_dir (sandbox);
   g_assert_cmpstr (names, ==, "credentials");
-  return TRUE;
+  contents = read_file (host);
+  g_assert_cmpstr (contents, ==, host_after);
 }
 
 static int
@@ -719,14 +723,8 @@ static void
 test_replace_bind_mounted (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autofree char *host = path_in (fixture, "host-credentials", NULL);
-  g_autofree char *contents = NULL;
-
-  if (!run_sandboxed (fixture, "old contents, longer than the new ones", replace_in_sandbox))
-    return;
-  /* The write went through the mount into the host's file, truncated. */
-  contents = read_file (host);
-  g_assert_cmpstr (contents, ==, "new");
+  /* The write goes through the mount into the host's file, truncated */
+  run_sandboxed (fixture, "old contents, longer than the new ones", replace_in_sandbox, "new");
 }
 
 static int
@@ -766,13 +764,8 @@ static void
 test_replace_bind_mounted_stale (Fixture       *fixture,
                                  gconstpointer  data)
 {
-  g_autofree char *host = path_in (fixture, "host-credentials", NULL);
-  g_autofree char *contents = NULL;
-
-  if (!run_sandboxed (fixture, "as the sandbox found it", replace_stale_in_sandbox))
-    return;
-  contents = read_file (host);
-  g_assert_cmpstr (contents, ==, "written on the host");
+  run_sandboxed (fixture, "as the sandbox found it", replace_stale_in_sandbox,
+                 "written on the host");
 }
 
 /* What a writer killed between mkostemp() and rename() leaves behind is

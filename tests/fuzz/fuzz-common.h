@@ -18,6 +18,13 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 # error "define FUZZ_TARGET before including fuzz-common.h"
 #endif
 
+/* GLib criticals and warnings count as crashes too */
+static inline void
+fuzz_make_warnings_fatal (void)
+{
+  g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+}
+
 /* A violated invariant: abort(), which libFuzzer reports as a crash (and
  * fuzz-replay as a failed test) */
 G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static inline void

@@ -66,7 +66,7 @@ init_once (void)
   if (done)
     return;
   done = TRUE;
-  g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  fuzz_make_warnings_fatal ();
 }
 
 static gboolean
