@@ -45,14 +45,15 @@ API_VERSION = '2011-06-15'
 
 def wait_for(predicate, timeout=10, interval=0.1, what='condition'):
     """Polls predicate() until it returns something true, and returns that;
-    AssertionError (a test failure) after `timeout` seconds."""
+    AssertionError (a test failure) after `timeout` seconds. `what` may be
+    a function: it then says what was seen when the time ran out."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s' % what)
+            raise AssertionError('timed out waiting for %s' % (what() if callable(what) else what))
         time.sleep(interval)
 
 

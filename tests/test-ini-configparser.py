@@ -21,7 +21,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import unittest
 

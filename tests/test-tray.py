@@ -14,6 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from botomfatest import USER_ARN  # noqa: E402
 from traytest import APP_ID, FAKETIME, ICON, TrayTest, main, wait_for  # noqa: E402
 
+# Credentials that expire this soon, with the warning one minute ahead: the
+# "valid" state lasts some ten seconds, long enough to be seen even when a
+# sanitizer build starts slowly
+VALID_SECONDS = 70
+
 
 class IndicatorTest(TrayTest):
     # --- tests ------------------------------------------------------------
@@ -71,18 +76,18 @@ class IndicatorTest(TrayTest):
     def test_warning_and_expiry_notifications(self):
         self.settings.write_text('[io/github/botomfa/Botomfa]\nwarning-lead-minutes=uint32 1\n')
         self.set_up_key()
-        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=64))
+        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=VALID_SECONDS))
         self.start()
         self.wait_icon('valid')
         # one minute before expiry: the warning, with a Renew button
-        self.wait_icon('expiring', timeout=15)
+        self.wait_icon('expiring', timeout=VALID_SECONDS - 40)
         warning = wait_for(self.new_notifications, what='the warning')[0]
         app_name, replaces, icon, summary, body, actions, hints, timeout = warning
         self.assertEqual(summary, 'AWS credentials expire soon')
         self.assertRegex(body, r'^Valid for less than a minute, until \d\d:\d\d$|^Valid for 1 min')
         self.assertIn('Renew…', actions)
         # at expiry: the expiry notice replaces the warning
-        self.wait_icon('expired', timeout=70)
+        self.wait_icon('expired', timeout=VALID_SECONDS + 10)
         calls = wait_for(lambda: len(self.new_notifications()) >= 2 and self.new_notifications(),
                          what='the expiry notice')
         self.assertEqual(calls[1][3], 'AWS credentials expired')
@@ -93,9 +98,9 @@ class IndicatorTest(TrayTest):
     def test_renew_from_the_notification(self):
         self.settings.write_text('[io/github/botomfa/Botomfa]\nwarning-lead-minutes=uint32 1\n')
         self.set_up_key()
-        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=65))
+        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=VALID_SECONDS))
         self.start()
-        self.wait_icon('expiring', timeout=15)
+        self.wait_icon('expiring', timeout=VALID_SECONDS - 40)
         wait_for(self.new_notifications, what='the warning')
         self.assertFalse(self.dialog_window())
         # the user clicks the notification's Renew button
@@ -107,12 +112,12 @@ class IndicatorTest(TrayTest):
     def test_no_notification_while_the_dialog_is_open(self):
         self.settings.write_text('[io/github/botomfa/Botomfa]\nwarning-lead-minutes=uint32 1\n')
         self.set_up_key()
-        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=63))
+        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=VALID_SECONDS))
         self.start()
         self.wait_icon('valid')
         self.activate('renew')
         wait_for(self.dialog_window, what='the MFA dialog')
-        self.wait_icon('expiring', timeout=15)
+        self.wait_icon('expiring', timeout=VALID_SECONDS - 40)
         time.sleep(1)
         self.assertEqual(self.new_notifications(), [], 'the dialog is already asking')
 
@@ -120,10 +125,10 @@ class IndicatorTest(TrayTest):
         self.settings.write_text('[io/github/botomfa/Botomfa]\nwarning-lead-minutes=uint32 1\n'
                                  'notifications=false\n')
         self.set_up_key()
-        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=63))
+        self.renew_with_cli(datetime.now(timezone.utc) + timedelta(seconds=VALID_SECONDS))
         self.start()
         self.wait_icon('valid')
-        self.wait_icon('expiring', timeout=15)
+        self.wait_icon('expiring', timeout=VALID_SECONDS - 40)
         time.sleep(1)
         self.assertEqual(self.new_notifications(), [])
 
@@ -187,7 +192,8 @@ class IndicatorTest(TrayTest):
                          'nothing changes before the resume (or the test proves nothing)')
         self.logind_prepare_for_sleep(False)
         wait_for(lambda: self.props().get('XAyatanaLabel') == '1h 44m', timeout=3,
-                 what='the label after the resume (have %s)' % self.props().get('XAyatanaLabel'))
+                 what=lambda: 'the label after the resume (have %s)'
+                 % self.props().get('XAyatanaLabel'))
 
     def test_failed_check_keeps_the_state_and_is_tried_again(self):
         """No network at login: the recorded lifetime stands (no error

@@ -26,6 +26,7 @@ focus), and xdotool types as a person does.
 
 import os
 import re
+import select
 import shutil
 import subprocess
 import time
@@ -53,6 +54,10 @@ STATUS_WINDOW = 'AWS Credentials'
 # threads): moves the applet's wall clock, as a suspend does, while its
 # monotonic clock, and so every GLib timeout, runs on
 FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1'
+
+
+# What AddressSanitizer, LeakSanitizer and UBSan print (a -Db_sanitize build)
+SANITIZER_REPORT = re.compile(r'ERROR: (Address|Leak)Sanitizer|runtime error: ')
 
 
 def iso(dt):
@@ -196,16 +201,31 @@ class TrayTest(unittest.TestCase):
         self.calls_before = len(self.notify_calls())
 
     def tearDown(self):
+        crashed = self.tray is not None and self.tray.poll() not in (None, 0)
         for p in (self.tray, self.watcher):
             if p is not None and p.poll() is None:
                 p.terminate()
                 try:
-                    p.wait(timeout=5)
+                    p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
+                    p.wait()
+        if self.watcher is not None:
+            self.watcher.stdout.close()
+        if self.tray is not None:
+            self.check_tray_log(crashed)
         # the next test's applet takes the same bus name
         wait_for(lambda: not self.name_has_owner(self.bus, APP_ID), what='the applet to leave')
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check_tray_log(self, crashed):
+        """The applet must not have died by itself, and must have quit
+        cleanly on SIGTERM (as at logout); in a sanitizer build its log
+        holds any report of a memory error, undefined behaviour or leak."""
+        log = self.tray_log.read_text(errors='replace')
+        report = SANITIZER_REPORT.search(log)
+        self.assertFalse(crashed or report or self.tray.returncode != 0,
+                         'the applet exited with %s; its log:\n%s' % (self.tray.returncode, log))
 
     # --- the applet ---------------------------------------------------------
 
@@ -238,15 +258,25 @@ class TrayTest(unittest.TestCase):
             self.watcher = subprocess.Popen(['/usr/bin/python3', str(TESTS / 'sni-watcher.py')],
                                             stdout=subprocess.PIPE, text=True)
             self.assertEqual(self.watcher.stdout.readline().strip(), 'READY')
-        out = open(log, 'w') if log else subprocess.DEVNULL
-        self.tray = subprocess.Popen([str(TRAY), *args], env=dict(self.env, **env), stdout=out,
-                                     stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
-        if log:
-            out.close()
+        # Always logged: tearDown() reads the log for a sanitizer's report
+        self.tray_log = Path(log) if log else self.tmp / 'tray.log'
+        with open(self.tray_log, 'w') as out:
+            self.tray = subprocess.Popen([str(TRAY), *args], env=dict(self.env, **env),
+                                         stdout=out, stderr=subprocess.STDOUT)
         if tray_host:
-            line = self.watcher.stdout.readline().split()
+            line = self.watcher_line(timeout=30).split()
             self.assertEqual(line[0], 'REGISTERED')
             self.item_name, self.item_path = line[1], line[2]
+
+    def watcher_line(self, timeout):
+        """The watcher's next line; fails (with the applet's log) if the
+        applet exits or nothing comes within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not select.select([self.watcher.stdout], [], [], 0.2)[0]:
+            if self.tray.poll() is not None or time.monotonic() > deadline:
+                self.fail('the applet did not register (exit status %s):\n%s'
+                          % (self.tray.poll(), self.tray_log.read_text(errors='replace')[-5000:]))
+        return self.watcher.stdout.readline()
 
     def props(self):
         return self.bus.call_sync(self.item_name, self.item_path, 'org.freedesktop.DBus.Properties',
@@ -255,7 +285,7 @@ class TrayTest(unittest.TestCase):
 
     def wait_icon(self, state, timeout=10):
         wait_for(lambda: self.props().get('IconName') == ICON % state, timeout=timeout,
-                 what='icon %s (have %s)' % (state, self.props().get('IconName')))
+                 what=lambda: 'icon %s (have %s)' % (state, self.props().get('IconName')))
         return self.props()
 
     def menu(self):
@@ -376,7 +406,7 @@ class TrayTest(unittest.TestCase):
         return wait_for(lambda: next((t for t in self.a11y_labels(window)
                                       if re.search(pattern, t)), None),
                         timeout=timeout,
-                        what='a label /%s/ (have %r)' % (pattern, self.a11y_labels(window)))
+                        what=lambda: 'a label /%s/ (have %r)' % (pattern, self.a11y_labels(window)))
 
     def a11y_focused(self, window):
         return a11y_find(window, lambda n: a11y_has_state(n, Atspi.StateType.FOCUSED))

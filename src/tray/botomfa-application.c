@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <gtk/gtk.h>
 /* GDK_WINDOWING_X11 comes from gtk.h: only now can we ask */
 #ifdef GDK_WINDOWING_X11
@@ -38,6 +39,7 @@ struct _BotomfaApplication
   gboolean          activated;
   gboolean          offered_setup;
   guint             tray_timeout_id;
+  guint             signal_ids[3];
 };
 
 G_DEFINE_FINAL_TYPE (BotomfaApplication, botomfa_application, GTK_TYPE_APPLICATION)
@@ -115,6 +117,17 @@ status_action (GSimpleAction *action,
                gpointer       user_data)
 {
   show_status_window (user_data);
+}
+
+/* SIGTERM (logout, systemd, kill), SIGINT (Ctrl+C in a terminal), SIGHUP
+ * (the terminal closed): quit as the Quit item does, so that a renewal in
+ * flight is cancelled and everything is released in order */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_debug ("Quitting on a signal");
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -305,12 +318,21 @@ botomfa_application_startup (GApplication *app)
           g_autofree char *dir = g_build_filename (theme_path, subdirs[i], NULL);
           gtk_icon_theme_append_search_path (gtk_icon_theme_get_default (), dir);
         }
+      /* The indicator's icon-theme-path too: when it falls back to a
+       * GtkStatusIcon, libayatana-appindicator 0.5 looks for that path in
+       * the search path with "i < n || path[i] == NULL" and reads past the
+       * end of the array unless it finds it (AddressSanitizer caught it) */
+      gtk_icon_theme_append_search_path (gtk_icon_theme_get_default (), theme_path);
     }
   gtk_window_set_default_icon_name (APP_ID);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  self->signal_ids[0] = g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  self->signal_ids[1] = g_unix_signal_add (SIGINT, on_quit_signal, self);
+  self->signal_ids[2] = g_unix_signal_add (SIGHUP, on_quit_signal, self);
 
   self->session = botomfa_session_new (NULL);
   self->indicator = botomfa_indicator_new (app, self->session);
@@ -370,6 +392,8 @@ botomfa_application_shutdown (GApplication *app)
   BotomfaApplication *self = BOTOMFA_APPLICATION (app);
 
   g_clear_handle_id (&self->tray_timeout_id, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
+    g_clear_handle_id (&self->signal_ids[i], g_source_remove);
   g_clear_object (&self->indicator);
   g_clear_object (&self->session);
 
