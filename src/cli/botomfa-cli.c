@@ -233,6 +233,27 @@ find_long_term (BotomfaProfile  *profile,
   return credentials;
 }
 
+/* The lookup of the long-term key costs most of a renewal's own time:
+ * libsecret opens an encrypted session (a Diffie-Hellman exchange with
+ * the keyring) before it reads the secret. With --force it is certain to be
+ * needed, so it runs in a thread while the main thread sets up the HTTP
+ * client and checks the target files; renew() then only waits for it. */
+typedef struct
+{
+  BotomfaProfile     *profile;
+  BotomfaCredentials *credentials;
+  GError             *error;
+} Lookup;
+
+static gpointer
+lookup_thread (gpointer data)
+{
+  Lookup *lookup = data;
+
+  lookup->credentials = find_long_term (lookup->profile, &lookup->error);
+  return NULL;
+}
+
 static void
 print_not_set_up (BotomfaProfile *profile)
 {
@@ -334,7 +355,9 @@ describe_expiry (GDateTime *expiration)
 
 static int
 renew (BotomfaProfile   *profile,
-       BotomfaStsClient *client)
+       BotomfaStsClient *client,
+       GThread          *lookup_running,
+       Lookup           *lookup)
 {
   g_autoptr(BotomfaCredentials) long_term = NULL;
   g_autoptr(BotomfaCredentials) temporary = NULL;
@@ -345,10 +368,26 @@ renew (BotomfaProfile   *profile,
   g_autofree char *prompt = NULL;
   g_autofree char *expiry = NULL;
   g_autoptr(BotomfaSecret) input = NULL;
+  g_autoptr(GError) targets_error = NULL;
+  gboolean targets_ok;
   char code[7];
   guint duration;
 
-  long_term = find_long_term (profile, &error);
+  /* Before the code is asked for: one spent on credentials that could not
+   * be written would be lost */
+  targets = botomfa_profile_get_targets (profile);
+  targets_ok = botomfa_targets_check (targets, &targets_error);
+
+  if (lookup_running != NULL)
+    {
+      g_thread_join (lookup_running);
+      long_term = g_steal_pointer (&lookup->credentials);
+      error = g_steal_pointer (&lookup->error);
+    }
+  else
+    {
+      long_term = find_long_term (profile, &error);
+    }
   if (g_error_matches (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND))
     {
       print_not_set_up (profile);
@@ -364,11 +403,8 @@ renew (BotomfaProfile   *profile,
       return EXIT_NOT_SET_UP;
     }
 
-  /* Before the code is asked for: one spent on credentials that could not
-   * be written would be lost */
-  targets = botomfa_profile_get_targets (profile);
-  if (!botomfa_targets_check (targets, &error))
-    return fail_with (error);
+  if (!targets_ok)
+    return fail_with (targets_error);
 
   user = botomfa_mfa_user_name (profile->mfa_serial);
   prompt = g_strdup_printf (_("Enter AWS MFA code for user %s:"), user);
@@ -422,8 +458,17 @@ renew (BotomfaProfile   *profile,
 static int
 run_default (BotomfaProfile *profile)
 {
-  g_autoptr(BotomfaStsClient) client = make_sts_client (profile);
+  Lookup lookup = { profile, NULL, NULL };
+  GThread *lookup_running = NULL;
+  g_autoptr(BotomfaStsClient) client = NULL;
   g_autoptr(GError) error = NULL;
+  int status;
+
+  /* Without --force the key may not be needed at all: valid credentials
+   * must not cost a keyring round trip, or an unlock prompt */
+  if (opt_force)
+    lookup_running = g_thread_new ("keyring", lookup_thread, &lookup);
+  client = make_sts_client (profile);
 
   if (!opt_force)
     {
@@ -448,7 +493,10 @@ run_default (BotomfaProfile *profile)
         }
     }
 
-  return renew (profile, client);
+  status = renew (profile, client, lookup_running, &lookup);
+  g_clear_pointer (&lookup.credentials, botomfa_credentials_free);
+  g_clear_error (&lookup.error);
+  return status;
 }
 
 /* ------------------------------------------------------------------------ */
