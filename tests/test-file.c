@@ -16,6 +16,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+/* The child_exit() request, when the headers are there (valgrind) */
+#if defined __has_include
+# if __has_include (<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+#  define HAVE_VALGRIND 1
+# endif
+#endif
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -76,17 +83,16 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->dir);
 }
 
-/* A forked child ends here. It execs a shell that exits with `status`
- * rather than calling _exit(): under valgrind (meson test --setup valgrind)
+/* A forked child ends here. Under valgrind (meson test --setup valgrind)
  * memcheck checks every forked child for leaks when it exits, and there the
- * parent's buffers whose pointers the optimiser no longer keeps look lost. */
+ * parent's buffers whose pointers the optimiser no longer keeps look lost:
+ * the child turns the leak check off (invalid accesses are still errors). */
 static G_NORETURN void
 child_exit (int status)
 {
-  char code[16];
-
-  g_snprintf (code, sizeof code, "exit %d", status);
-  execl ("/bin/sh", "sh", "-c", code, (char *) NULL);
+#ifdef HAVE_VALGRIND
+  VALGRIND_CLO_CHANGE ("--leak-check=no");
+#endif
   _exit (status);
 }
 
@@ -648,9 +654,10 @@ bind_mount_privately (const char *host,
 {
   g_autofree char *mount_point = g_path_get_dirname (target);
 
+  /* The kernel ignores source and type here; valgrind wants strings */
   if (unshare (CLONE_NEWNS) != 0)
     return FALSE;
-  while (mount (NULL, mount_point, NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+  while (mount ("none", mount_point, "none", MS_REC | MS_PRIVATE, NULL) != 0)
     {
       char *parent;
 
@@ -660,7 +667,7 @@ bind_mount_privately (const char *host,
       g_free (mount_point);
       mount_point = parent;
     }
-  return mount (host, target, NULL, MS_BIND, NULL) == 0;
+  return mount (host, target, "none", MS_BIND, NULL) == 0;
 }
 
 /* What a test does inside the sandbox: 0 for success, another exit status
