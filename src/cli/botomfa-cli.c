@@ -233,27 +233,6 @@ find_long_term (BotomfaProfile  *profile,
   return credentials;
 }
 
-/* The lookup of the long-term key costs most of a renewal's own time:
- * libsecret opens an encrypted session (a Diffie-Hellman exchange with
- * the keyring) before it reads the secret. With --force it is certain to be
- * needed, so it runs in a thread while the main thread sets up the HTTP
- * client and checks the target files; renew() then only waits for it. */
-typedef struct
-{
-  BotomfaProfile     *profile;
-  BotomfaCredentials *credentials;
-  GError             *error;
-} Lookup;
-
-static gpointer
-lookup_thread (gpointer data)
-{
-  Lookup *lookup = data;
-
-  lookup->credentials = find_long_term (lookup->profile, &lookup->error);
-  return NULL;
-}
-
 static void
 print_not_set_up (BotomfaProfile *profile)
 {
@@ -355,9 +334,7 @@ describe_expiry (GDateTime *expiration)
 
 static int
 renew (BotomfaProfile   *profile,
-       BotomfaStsClient *client,
-       GThread          *lookup_running,
-       Lookup           *lookup)
+       BotomfaStsClient *client)
 {
   g_autoptr(BotomfaCredentials) long_term = NULL;
   g_autoptr(BotomfaCredentials) temporary = NULL;
@@ -368,26 +345,10 @@ renew (BotomfaProfile   *profile,
   g_autofree char *prompt = NULL;
   g_autofree char *expiry = NULL;
   g_autoptr(BotomfaSecret) input = NULL;
-  g_autoptr(GError) targets_error = NULL;
-  gboolean targets_ok;
   char code[7];
   guint duration;
 
-  /* Before the code is asked for: one spent on credentials that could not
-   * be written would be lost */
-  targets = botomfa_profile_get_targets (profile);
-  targets_ok = botomfa_targets_check (targets, &targets_error);
-
-  if (lookup_running != NULL)
-    {
-      g_thread_join (lookup_running);
-      long_term = g_steal_pointer (&lookup->credentials);
-      error = g_steal_pointer (&lookup->error);
-    }
-  else
-    {
-      long_term = find_long_term (profile, &error);
-    }
+  long_term = find_long_term (profile, &error);
   if (g_error_matches (error, BOTOMFA_KEYRING_ERROR, BOTOMFA_KEYRING_ERROR_NOT_FOUND))
     {
       print_not_set_up (profile);
@@ -403,8 +364,11 @@ renew (BotomfaProfile   *profile,
       return EXIT_NOT_SET_UP;
     }
 
-  if (!targets_ok)
-    return fail_with (targets_error);
+  /* Before the code is asked for: one spent on credentials that could not
+   * be written would be lost */
+  targets = botomfa_profile_get_targets (profile);
+  if (!botomfa_targets_check (targets, &error))
+    return fail_with (error);
 
   user = botomfa_mfa_user_name (profile->mfa_serial);
   prompt = g_strdup_printf (_("Enter AWS MFA code for user %s:"), user);
@@ -458,17 +422,8 @@ renew (BotomfaProfile   *profile,
 static int
 run_default (BotomfaProfile *profile)
 {
-  Lookup lookup = { profile, NULL, NULL };
-  GThread *lookup_running = NULL;
-  g_autoptr(BotomfaStsClient) client = NULL;
+  g_autoptr(BotomfaStsClient) client = make_sts_client (profile);
   g_autoptr(GError) error = NULL;
-  int status;
-
-  /* Without --force the key may not be needed at all: valid credentials
-   * must not cost a keyring round trip, or an unlock prompt */
-  if (opt_force)
-    lookup_running = g_thread_new ("keyring", lookup_thread, &lookup);
-  client = make_sts_client (profile);
 
   if (!opt_force)
     {
@@ -493,10 +448,7 @@ run_default (BotomfaProfile *profile)
         }
     }
 
-  status = renew (profile, client, lookup_running, &lookup);
-  g_clear_pointer (&lookup.credentials, botomfa_credentials_free);
-  g_clear_error (&lookup.error);
-  return status;
+  return renew (profile, client);
 }
 
 /* ------------------------------------------------------------------------ */
