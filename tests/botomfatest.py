@@ -16,10 +16,12 @@ source tree or a private temporary directory.
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 import ssl
@@ -28,6 +30,7 @@ from pathlib import Path
 TESTS_DIR = Path(__file__).resolve().parent
 SERVER = TESTS_DIR / 'sts-server.py'
 PYTHON = '/usr/bin/python3'     # Debian's, which has botocore
+BOTOMFA = os.environ.get('BOTOMFA_CLI', 'build/src/cli/botomfa')
 
 # The server's default test identity (tests/sts-server.py DEFAULT_CONFIG).
 REGION = 'us-east-1'
@@ -55,6 +58,39 @@ def wait_for(predicate, timeout=10, interval=0.1, what='condition'):
         if time.monotonic() > deadline:
             raise AssertionError('timed out waiting for %s' % (what() if callable(what) else what))
         time.sleep(interval)
+
+
+class CliTestCase(unittest.TestCase):
+    """A test of the `botomfa` command against the test STS server: both
+    targets in a private folder (self.boto, self.aws, not created), the
+    long-term key stored, self.env to run it in. SERVER_CONFIG goes to the
+    server, started once for the class."""
+    SERVER_CONFIG = None
+    PREFIX = 'botomfa-cli-'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = StsServer(config=cls.SERVER_CONFIG, stderr=subprocess.DEVNULL)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def setUp(self):
+        self.server.reset(everything=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=self.PREFIX))
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.boto = self.tmp / 'boto'
+        self.aws = self.tmp / 'aws' / 'credentials'
+        self.aws.parent.mkdir()
+        self.env = dict(os.environ, BOTO_CONFIG=str(self.boto),
+                        AWS_SHARED_CREDENTIALS_FILE=str(self.aws),
+                        AWS_ENDPOINT_URL_STS=self.server.url, AWS_ACT_NUM=ACCOUNT,
+                        MFA_USER='alice', LANGUAGE='C', LC_ALL='C.UTF-8')
+        r = subprocess.run([BOTOMFA, '--set-long-term'], capture_output=True, text=True,
+                           input='%s\n%s\n' % (ACCESS_KEY_ID, SECRET_ACCESS_KEY), env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.server.reset()
 
 
 def keyring_items(profile):

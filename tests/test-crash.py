@@ -15,16 +15,13 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
-import shutil
 import time
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from botomfatest import StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT  # noqa: E402
+from botomfatest import BOTOMFA, CliTestCase  # noqa: E402
 
-BOTOMFA = os.environ.get('BOTOMFA_CLI', 'build/src/cli/botomfa')
 KILLS = int(os.environ.get('BOTOMFA_CRASH_KILLS', '300'))
 ROUNDS = int(os.environ.get('BOTOMFA_CONCURRENT_ROUNDS', '25'))
 OURS = {'aws_access_key_id', 'aws_secret_access_key', 'aws_security_token',
@@ -50,33 +47,14 @@ def temporaries(directory):
                   if p.name.startswith('.') and len(p.name.rsplit('.', 1)[-1]) == 6)
 
 
-class CrashTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = StsServer(config={'any_code': True}, stderr=subprocess.DEVNULL)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class CrashTest(CliTestCase):
+    SERVER_CONFIG = {'any_code': True}
+    PREFIX = 'botomfa-crash-'
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix='botomfa-crash-')
-        self.boto = Path(self.tmp, 'boto')
-        self.aws = Path(self.tmp, 'aws', 'credentials')
-        self.aws.parent.mkdir()
+        super().setUp()
         self.boto.write_text(BOTO)
         self.aws.write_text(CREDENTIALS)
-        self.env = dict(os.environ, BOTO_CONFIG=str(self.boto),
-                        AWS_SHARED_CREDENTIALS_FILE=str(self.aws),
-                        AWS_ENDPOINT_URL_STS=self.server.url, AWS_ACT_NUM=ACCOUNT,
-                        MFA_USER='alice', LANGUAGE='C', LC_ALL='C.UTF-8')
-        r = subprocess.run([BOTOMFA, '--set-long-term'], input='%s\n%s\n' % (
-            ACCESS_KEY_ID, SECRET_ACCESS_KEY), capture_output=True, text=True, env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.server.reset()
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
 
     def start_renewal(self):
         p = subprocess.Popen([BOTOMFA, '--force', '--aws-profile', 'mfa'], env=self.env,

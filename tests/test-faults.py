@@ -7,22 +7,17 @@ library jargon), the target files byte-identical unless the renewal
 succeeded, and the keyring untouched.
 """
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from botomfatest import (StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT,  # noqa: E402
-                         keyring_items)
+from botomfatest import BOTOMFA, CliTestCase, StsServer, keyring_items  # noqa: E402
 
-BOTOMFA = os.environ.get('BOTOMFA_CLI', 'build/src/cli/botomfa')
 JARGON = re.compile(r'<|curl|CURL|GMarkup|errno|GDBus|org\.freedesktop|Error on line|'
                     r'SSL|HTTP/1|Traceback|\(null\)')
 BOTO = ('# my boto config\n[Boto]\nhttps_validate_certificates = True\n\n'
@@ -32,37 +27,25 @@ BOTO = ('# my boto config\n[Boto]\nhttps_validate_certificates = True\n\n'
 CREDENTIALS = '[default]\nregion = eu-west-1\n'
 
 
-class FaultTest(unittest.TestCase):
+class FaultTest(CliTestCase):
+    PREFIX = 'botomfa-faults-'
+
     @classmethod
     def setUpClass(cls):
-        cls.server = StsServer(stderr=subprocess.DEVNULL)
+        super().setUpClass()
         cls.tls_server = StsServer(tls=True, stderr=subprocess.DEVNULL)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        super().tearDownClass()
         cls.tls_server.stop()
 
     def setUp(self):
-        self.server.reset(everything=True)
         self.tls_server.reset(everything=True)
-        self.tmp = tempfile.mkdtemp(prefix='botomfa-faults-')
-        self.boto = Path(self.tmp, 'boto')
-        self.aws = Path(self.tmp, 'aws', 'credentials')
+        super().setUp()
         self.boto.write_text(BOTO)
-        self.aws.parent.mkdir()
         self.aws.write_text(CREDENTIALS)
-        self.env = dict(os.environ, BOTO_CONFIG=str(self.boto),
-                        AWS_SHARED_CREDENTIALS_FILE=str(self.aws),
-                        AWS_ENDPOINT_URL_STS=self.server.url, AWS_ACT_NUM=ACCOUNT,
-                        MFA_USER='alice', LANGUAGE='C', LC_ALL='C.UTF-8')
-        r = self.run_cli('--set-long-term', stdin='%s\n%s\n' % (ACCESS_KEY_ID, SECRET_ACCESS_KEY))
-        self.assertEqual(r.returncode, 0, r.stderr)
         self.keyring_before = keyring_items('default')
-        self.server.reset()
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
 
     def run_cli(self, *args, stdin='123456\n', env=None, timeout=60):
         return subprocess.run([BOTOMFA, *args], input=stdin, capture_output=True, text=True,

@@ -18,14 +18,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from botomfatest import StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT  # noqa: E402
+from botomfatest import BOTOMFA, CliTestCase  # noqa: E402
 
-BOTOMFA = os.environ.get('BOTOMFA_CLI', 'build/src/cli/botomfa')
 BOTO = b'# my boto config\n[Boto]\nhttps_validate_certificates = True\n'
 KEYS = ('aws_access_key_id', 'aws_secret_access_key', 'aws_security_token')
 
@@ -68,32 +66,10 @@ def read_like_boto(data):
     return parser
 
 
-class HostileFileTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = StsServer(stderr=subprocess.DEVNULL)
-        # Every case renews more than once: let codes be used again
-        cls.server.control(any_code=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
-    def setUp(self):
-        self.server.reset()
-        self.tmp = Path(tempfile.mkdtemp(prefix='botomfa-hostile-'))
-        self.boto = self.tmp / 'boto'
-        self.aws = self.tmp / 'aws' / 'credentials'
-        self.aws.parent.mkdir()
-        self.env = dict(os.environ, BOTO_CONFIG=str(self.boto),
-                        AWS_SHARED_CREDENTIALS_FILE=str(self.aws),
-                        AWS_ENDPOINT_URL_STS=self.server.url, AWS_ACT_NUM=ACCOUNT,
-                        MFA_USER='alice', LANGUAGE='C', LC_ALL='C.UTF-8')
-        r = self.run_cli('--set-long-term', stdin='%s\n%s\n' % (ACCESS_KEY_ID, SECRET_ACCESS_KEY))
-        self.assertEqual(r.returncode, 0, r.stderr)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
+class HostileFileTest(CliTestCase):
+    # Every case renews more than once: codes may be used again
+    SERVER_CONFIG = {'any_code': True}
+    PREFIX = 'botomfa-hostile-'
 
     def run_cli(self, *args, stdin='123456\n'):
         return subprocess.run([BOTOMFA, *args], input=stdin.encode(), capture_output=True,
@@ -109,6 +85,15 @@ class HostileFileTest(unittest.TestCase):
     def targets(self):
         return (('boto', self.boto, 'Credentials'), ('aws', self.aws, 'mfa'))
 
+    def clean(self):
+        """Before each case: neither file there, the server's log empty."""
+        self.server.reset()
+        for p in (self.boto, self.aws):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink(missing_ok=True)
+
     def folder_listing(self, path):
         return sorted(p.name for p in path.parent.iterdir())
 
@@ -121,9 +106,7 @@ class HostileFileTest(unittest.TestCase):
         for name, contents, line, sentence in REFUSED:
             for target, path, _ in self.targets():
                 with self.subTest(name, target=target):
-                    self.server.reset()
-                    for p in (self.boto, self.aws):
-                        p.unlink(missing_ok=True)
+                    self.clean()
                     path.write_bytes(contents)
                     before = self.folder_listing(path)
                     r = self.renew(path)
@@ -143,9 +126,7 @@ class HostileFileTest(unittest.TestCase):
     def test_symlink_loop(self):
         for target, path, _ in self.targets():
             with self.subTest(target=target):
-                self.server.reset()
-                for p in (self.boto, self.aws):
-                    p.unlink(missing_ok=True)
+                self.clean()
                 os.symlink(path.name + '.b', path)
                 os.symlink(path.name, str(path) + '.b')
                 r = self.renew(path)
@@ -154,15 +135,12 @@ class HostileFileTest(unittest.TestCase):
                                  'of symbolic links\n' % path)
                 self.assertEqual(os.readlink(path), path.name + '.b', 'the link is left alone')
                 self.assertEqual(self.session_tokens_asked(), [])
-                os.unlink(path)
                 os.unlink(str(path) + '.b')
 
     def test_folder_where_the_file_should_be(self):
         for target, path, _ in self.targets():
             with self.subTest(target=target):
-                self.server.reset()
-                for p in (self.boto, self.aws):
-                    p.unlink(missing_ok=True)
+                self.clean()
                 path.mkdir()
                 (path / 'inside').write_text('kept')
                 r = self.renew(path)
@@ -171,7 +149,6 @@ class HostileFileTest(unittest.TestCase):
                                  'botomfa: Could not read “%s”: Is a directory\n' % path)
                 self.assertEqual((path / 'inside').read_text(), 'kept')
                 self.assertEqual(self.session_tokens_asked(), [])
-                shutil.rmtree(path)
 
     # --- read correctly ---------------------------------------------------
 
@@ -179,8 +156,7 @@ class HostileFileTest(unittest.TestCase):
         for name, contents in ACCEPTED:
             for target, path, section in self.targets():
                 with self.subTest(name, target=target):
-                    for p in (self.boto, self.aws):
-                        p.unlink(missing_ok=True)
+                    self.clean()
                     path.write_bytes(contents)
                     self.renew_and_check_appended(path, contents, section)
                     # Again, now that the section is there: only its lines change
@@ -192,8 +168,7 @@ class HostileFileTest(unittest.TestCase):
         the second renewal replaces its values in place."""
         for target, path, section in self.targets():
             with self.subTest(target=target):
-                for p in (self.boto, self.aws):
-                    p.unlink(missing_ok=True)
+                self.clean()
                 contents = ('[Boto]\r\ndebug = 0\r\n[%s]\r\naws_access_key_id = ASIAOLD\r\n'
                             'aws_secret_access_key = old\r\naws_session_token = old\r\n'
                             'aws_security_token = old\r\n\r\n[after]\r\nk = v' % section).encode()
