@@ -40,7 +40,7 @@ BENCH = Path(__file__).resolve().parent
 SOURCE = BENCH.parent
 sys.path.insert(0, str(SOURCE / 'tests'))
 from botomfatest import (StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY,  # noqa: E402
-                         MFA_SERIAL, ACCOUNT, wait_for)
+                         MFA_SERIAL, ACCOUNT, stop_process, wait_for)
 
 WATCHER = SOURCE / 'tests' / 'sni-watcher.py'
 
@@ -403,12 +403,7 @@ class Desktop:
     def close(self):
         self.stop_tray()
         for p in (self.notifier, self.xvfb):
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_process(p)
 
     def has_owner(self, name):
         return self.bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
@@ -451,19 +446,17 @@ class Desktop:
         return float(words[3]) - t0
 
     def stop_tray(self):
-        if self.tray is not None and self.tray.poll() is None:
-            try:
-                self.activate('quit')
-            except GLib.Error:
-                self.tray.terminate()
-            try:
-                self.tray.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.tray.kill()
-                self.tray.wait()
-        if self.watcher is not None and self.watcher.poll() is None:
-            self.watcher.terminate()
-            self.watcher.wait()
+        if self.tray is not None:
+            asked = False
+            if self.tray.poll() is None:
+                try:
+                    self.activate('quit')
+                    asked = True
+                except GLib.Error:
+                    pass
+            stop_process(self.tray, timeout=60, terminate=not asked)
+        if self.watcher is not None:
+            stop_process(self.watcher)
         self.tray = self.watcher = None
 
     def activate(self, action):

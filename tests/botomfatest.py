@@ -17,7 +17,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -58,6 +57,21 @@ def wait_for(predicate, timeout=10, interval=0.1, what='condition'):
         if time.monotonic() > deadline:
             raise AssertionError('timed out waiting for %s' % (what() if callable(what) else what))
         time.sleep(interval)
+
+
+def stop_process(process, timeout=10, terminate=True):
+    """Ends `process`: SIGTERM (unless `terminate` is false: it was already
+    asked to quit), then SIGKILL if it has not exited within `timeout`
+    seconds. Returns its exit status."""
+    if process.poll() is None:
+        if terminate:
+            process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 class CliTestCase(unittest.TestCase):
@@ -296,13 +310,7 @@ class StsServer:
         for client in self._clients:
             client.close()
         self._clients = []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if self.process.stdout:
             self.process.stdout.close()
         self._tmp.cleanup()

@@ -39,7 +39,8 @@ gi.require_version('Gio', '2.0')
 gi.require_version('Atspi', '2.0')
 from gi.repository import Atspi, Gio, GLib  # noqa: E402
 
-from botomfatest import StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT, wait_for  # noqa: E402,F401
+from botomfatest import (StsServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY, ACCOUNT,  # noqa: E402,F401
+                         stop_process, wait_for)
 
 TESTS = Path(__file__).resolve().parent
 SOURCE = TESTS.parent
@@ -161,8 +162,7 @@ class TrayTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.sts.stop()
         for p in (cls.logind, cls.notifier, cls.xvfb, cls.system_bus_daemon):
-            p.terminate()
-            p.wait()
+            stop_process(p)
 
     @staticmethod
     def name_has_owner(bus, name):
@@ -203,13 +203,8 @@ class TrayTest(unittest.TestCase):
     def tearDown(self):
         crashed = self.tray is not None and self.tray.poll() not in (None, 0)
         for p in (self.tray, self.watcher):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            if p is not None:
+                stop_process(p, timeout=15)
         if self.watcher is not None:
             self.watcher.stdout.close()
         if self.tray is not None:
